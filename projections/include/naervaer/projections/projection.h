@@ -1,0 +1,119 @@
+// The projection: folds contract-v1 events into the current records (units, targets,
+// employments, absences, measures, follow-ups) and keeps, per unit and working day, the
+// exact contracted and lost workdays that DOMAIN.md defines. Every event updates only the
+// days it can affect (retract the old contribution over that range, add the new one), so
+// the state after any sequence of events equals a recomputation from the final records.
+//
+// Not thread-safe: one writer; const queries may run concurrently with each other but not
+// with apply() or set_as_of().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "naervaer/projections/event.h"
+#include "naervaer/projections/figures.h"
+#include "naervaer/projections/periods.h"
+
+namespace naervaer {
+
+using UnitId = std::uint32_t;
+
+struct ProjectionOptions {
+  // Figures of fewer distinct persons than this are masked (DOMAIN.md §7).
+  std::int32_t masking_limit = 5;
+  // The absence threshold that applies at the root when no target_set gives one.
+  std::optional<Hundredths> default_absence_threshold;
+};
+
+enum class Outcome : std::uint8_t { kApplied, kDuplicate, kRejected };
+std::string_view to_string(Outcome o) noexcept;
+
+struct [[nodiscard]] ApplyResult {
+  Outcome outcome = Outcome::kApplied;
+  std::optional<Rejection> rejection;  // set when rejected
+};
+
+struct UnitInfo {
+  std::string id;
+  std::string name;                  // the id until the unit is registered
+  std::optional<UnitId> parent;
+  bool registered = false;           // false: only referenced so far (by an employment, ...)
+  std::vector<UnitId> children;
+};
+
+// The target and threshold in force for a unit and year, with where each came from.
+struct TargetView {
+  std::optional<Hundredths> attendance_target;
+  std::optional<UnitId> target_from;
+  std::optional<Hundredths> absence_threshold;
+  std::optional<UnitId> threshold_from;  // none with a value: the configured default
+};
+
+struct Measure {
+  MeasureSet record;
+};
+
+struct ProjectionStats {
+  std::uint64_t events_applied = 0;
+  std::uint64_t events_duplicate = 0;
+  std::uint64_t events_rejected = 0;
+  std::size_t units = 0;
+  std::size_t employees = 0;
+  std::size_t employments = 0;
+  std::size_t absences = 0;
+  std::size_t measures = 0;
+  std::size_t remembered_event_ids = 0;
+  std::size_t memory_bytes = 0;  // an estimate of the heap the state holds
+};
+
+class Projection {
+ public:
+  explicit Projection(Date as_of, ProjectionOptions options = {});
+  ~Projection();
+  Projection(Projection&&) noexcept;
+  Projection& operator=(Projection&&) noexcept;
+
+  // Applies one event: a repeat of an event_id with the same content is a duplicate and
+  // changes nothing; with other content it is rejected as a conflict.
+  ApplyResult apply(const Event& event);
+
+  // Moves the as-of date (DOMAIN.md §6). Forward moves are incremental (open-ended
+  // employments and absences grow); a backward move recomputes everything.
+  void set_as_of(Date as_of);
+  [[nodiscard]] Date as_of() const noexcept;
+  [[nodiscard]] const ProjectionOptions& options() const noexcept;
+
+  // Units, in order of first appearance.
+  [[nodiscard]] std::size_t unit_count() const noexcept;
+  [[nodiscard]] const UnitInfo& unit(UnitId id) const;
+  [[nodiscard]] std::optional<UnitId> find_unit(std::string_view id) const;
+  [[nodiscard]] std::vector<UnitId> roots() const;
+  [[nodiscard]] bool is_descendant_or_self(UnitId unit, UnitId ancestor) const noexcept;
+
+  // Figures of a unit with all its descendants over one period, clipped to the as-of date.
+  [[nodiscard]] Figures figures(UnitId unit, Period period) const;
+  // One Figures per period; periods must be sorted and must not overlap.
+  [[nodiscard]] std::vector<Figures> series(UnitId unit, const std::vector<Period>& periods) const;
+  // One Figures per unit (index = UnitId) for one period: a single pass over all units.
+  [[nodiscard]] std::vector<Figures> all_units(Period period) const;
+  // The unit's own figures on one day (no descendants, no clipping, no masking): for tests.
+  [[nodiscard]] Sums own_day(UnitId unit, Date day) const;
+
+  [[nodiscard]] TargetView target(UnitId unit, int year) const;
+  [[nodiscard]] std::vector<Measure> measures() const;
+  // Absence days (per absence, working days up to the as-of date) that applied to no
+  // active employment and so count nowhere.
+  [[nodiscard]] std::int64_t unmatched_absence_days() const;
+  [[nodiscard]] ProjectionStats stats() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace naervaer

@@ -1,0 +1,756 @@
+#include "naervaer/projections/projection.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "dense_series.h"
+#include "event_id_index.h"
+#include "hash.h"
+#include "naervaer/projections/calendar.h"
+
+namespace naervaer {
+
+std::string_view to_string(Outcome o) noexcept {
+  switch (o) {
+    case Outcome::kApplied: return "applied";
+    case Outcome::kDuplicate: return "duplicate";
+    case Outcome::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+namespace {
+
+// Stands for "no end" in records; far beyond any supported date, safe to add to.
+constexpr Date kOpen = Date(1 << 28);
+
+// Ids of employments and absences are unique per employee; keeping a 64-bit hash instead
+// of the string keeps a record small (an accidental collision within one employee's few
+// hundred ids has odds below 10^-14). 0 means "no employment named".
+std::uint64_t record_id(std::string_view s) noexcept {
+  const std::uint64_t h = detail::hash_string(s, 0x1d5);
+  return h == 0 ? 1 : h;
+}
+
+struct EmploymentRec {
+  std::uint64_t id;
+  UnitId unit;
+  Date from;
+  Date to;  // kOpen when open-ended
+  Hundredths fte;
+};
+
+struct AbsenceRec {
+  std::uint64_t id;
+  std::uint64_t employment;  // 0: applies to every employment active that day
+  Date from;
+  Date to;  // kOpen when open-ended
+  Hundredths grade;
+  AbsenceKind kind;
+};
+
+struct FollowupRec {
+  FollowupStep step;
+  Date date;
+};
+
+struct EmployeeState {
+  std::vector<EmploymentRec> employments;
+  std::vector<AbsenceRec> absences;  // sorted by (from, id)
+  std::vector<FollowupRec> followups;
+
+  [[nodiscard]] bool has_open_records() const noexcept {
+    return std::any_of(employments.begin(), employments.end(), [](const auto& m) { return m.to == kOpen; }) ||
+           std::any_of(absences.begin(), absences.end(), [](const auto& a) { return a.to == kOpen; });
+  }
+};
+
+// An open-ended employment runs to the as-of date.
+Date effective_end(const EmploymentRec& m, Date as_of) noexcept { return m.to == kOpen ? as_of : m.to; }
+
+// An open-ended absence runs to the as-of date, or, if it starts later, ends on its first day.
+Date effective_end(const AbsenceRec& a, Date as_of) noexcept {
+  if (a.to != kOpen) return a.to;
+  return as_of >= a.from ? as_of : a.from;
+}
+
+struct LostCell {
+  std::int64_t self = 0;
+  std::int64_t doctor = 0;
+  std::array<std::int64_t, kDurationClassCount> by_class{};
+};
+
+struct TargetRec {
+  Hundredths attendance_target;
+  std::optional<Hundredths> absence_threshold;
+};
+
+struct UnitState {
+  UnitInfo info;
+  std::map<int, TargetRec> targets;     // by year
+  std::vector<std::uint32_t> members;   // employee index, once per employment here; sorted
+  detail::DenseSeries<std::int64_t> contracted;  // by workday index
+  detail::DenseSeries<LostCell> lost;            // by workday index
+  std::int32_t tin = 0;                 // subtree = tour[tin, tout)
+  std::int32_t tout = 0;
+};
+
+// A case (DOMAIN.md §5): absences[first, last) of an employee's sorted list.
+struct Case {
+  Date start;
+  Date end;
+  std::size_t first;
+  std::size_t last;
+};
+
+// Cases merge absences separated by fewer than 16 free calendar days.
+constexpr std::int32_t kCaseGapDays = 16;
+
+void compute_cases(const std::vector<AbsenceRec>& absences, Date as_of, std::vector<Case>& out) {
+  out.clear();
+  for (std::size_t i = 0; i < absences.size(); ++i) {
+    const Date from = absences[i].from;
+    const Date end = effective_end(absences[i], as_of);
+    if (!out.empty() && from - out.back().end - 1 < kCaseGapDays) {
+      out.back().end = std::max(out.back().end, end);
+      out.back().last = i + 1;
+    } else {
+      out.push_back(Case{from, end, i, i + 1});
+    }
+  }
+}
+
+// The hull of the case that holds the absence with this id, if any.
+std::optional<Period> case_hull(const std::vector<AbsenceRec>& absences, std::uint64_t id, Date as_of,
+                                std::vector<Case>& scratch) {
+  compute_cases(absences, as_of, scratch);
+  for (const Case& c : scratch) {
+    for (std::size_t i = c.first; i < c.last; ++i) {
+      if (absences[i].id == id) return Period{c.start, c.end};
+    }
+  }
+  return std::nullopt;
+}
+
+void widen(std::optional<Period>& range, std::optional<Period> add) {
+  if (!add) return;
+  if (!range) {
+    range = add;
+    return;
+  }
+  range->start = std::min(range->start, add->start);
+  range->end = std::max(range->end, add->end);
+}
+
+void sort_absences(std::vector<AbsenceRec>& v) {
+  std::sort(v.begin(), v.end(), [](const AbsenceRec& a, const AbsenceRec& b) {
+    return a.from != b.from ? a.from < b.from : a.id < b.id;
+  });
+}
+
+}  // namespace
+
+struct Projection::State {
+  Date as_of;
+  ProjectionOptions options;
+  ProjectionStats counters;
+
+  std::vector<UnitState> units;
+  std::unordered_map<std::string, UnitId> unit_index;
+  std::vector<UnitId> tour;  // units in depth-first order, for subtree ranges
+
+  std::vector<EmployeeState> employees;
+  std::unordered_map<std::string, std::uint32_t> employee_index;
+
+  std::map<std::string, MeasureSet> measures;
+  detail::DenseSeries<std::int64_t> unmatched;  // by workday index, all employees
+  detail::EventIdIndex event_ids;
+
+  // Scratch buffers of the writer, kept to avoid allocations per event.
+  std::vector<Case> cases_scratch;
+  std::vector<Case> cases_scratch2;
+  std::vector<std::size_t> active_scratch;
+  std::vector<std::uint8_t> matched_scratch;
+
+  // ---- units and the tree ----------------------------------------------------------------
+
+  UnitId ensure_unit(const std::string& id) {
+    auto [it, inserted] = unit_index.try_emplace(id, static_cast<UnitId>(units.size()));
+    if (inserted) {
+      UnitState u;
+      u.info.id = id;
+      u.info.name = id;
+      units.push_back(std::move(u));
+      rebuild_tour();
+    }
+    return it->second;
+  }
+
+  void rebuild_tour() {
+    tour.clear();
+    tour.reserve(units.size());
+    for (UnitId r = 0; r < units.size(); ++r) {
+      if (!units[r].info.parent) visit(r);
+    }
+  }
+
+  void visit(UnitId root) {
+    // Iterative depth-first walk: trees may be deep, the stack must not be.
+    std::vector<std::pair<UnitId, std::size_t>> stack{{root, 0}};
+    units[root].tin = static_cast<std::int32_t>(tour.size());
+    tour.push_back(root);
+    while (!stack.empty()) {
+      auto& [u, next] = stack.back();
+      if (next < units[u].info.children.size()) {
+        const UnitId c = units[u].info.children[next++];
+        units[c].tin = static_cast<std::int32_t>(tour.size());
+        tour.push_back(c);
+        stack.emplace_back(c, 0);
+      } else {
+        units[u].tout = static_cast<std::int32_t>(tour.size());
+        stack.pop_back();
+      }
+    }
+  }
+
+  [[nodiscard]] bool in_subtree(UnitId u, UnitId root) const noexcept {
+    return units[root].tin <= units[u].tin && units[u].tin < units[root].tout;
+  }
+
+  ApplyResult on(const UnitRegistered& e) {
+    const UnitId u = ensure_unit(e.unit);
+    std::optional<UnitId> parent;
+    if (e.parent) {
+      parent = ensure_unit(*e.parent);
+      for (std::optional<UnitId> a = parent; a; a = units[*a].info.parent) {
+        if (*a == u) {
+          return {Outcome::kRejected,
+                  Rejection{Reason::kHierarchyCycle, "parent " + *e.parent + " is a descendant of unit " + e.unit}};
+        }
+      }
+    }
+    UnitInfo& info = units[u].info;
+    info.name = e.name;
+    info.registered = true;
+    if (info.parent != parent) {
+      if (info.parent) {
+        auto& siblings = units[*info.parent].info.children;
+        siblings.erase(std::find(siblings.begin(), siblings.end(), u));
+      }
+      if (parent) units[*parent].info.children.push_back(u);
+      info.parent = parent;
+      rebuild_tour();
+    }
+    return {};
+  }
+
+  ApplyResult on(const TargetSet& e) {
+    units[ensure_unit(e.unit)].targets[e.year] = TargetRec{e.attendance_target, e.absence_threshold};
+    return {};
+  }
+
+  // ---- employees -------------------------------------------------------------------------
+
+  std::uint32_t ensure_employee(const std::string& id) {
+    auto [it, inserted] = employee_index.try_emplace(id, static_cast<std::uint32_t>(employees.size()));
+    if (inserted) employees.emplace_back();
+    return it->second;
+  }
+
+  void add_member(UnitId u, std::uint32_t e) {
+    auto& m = units[u].members;
+    m.insert(std::upper_bound(m.begin(), m.end(), e), e);
+  }
+
+  void remove_member(UnitId u, std::uint32_t e) {
+    auto& m = units[u].members;
+    m.erase(std::lower_bound(m.begin(), m.end(), e));
+  }
+
+  // Contracted workdays of one employment on its working days in [lo, hi].
+  void contract(const EmploymentRec& m, Date lo, Date hi, std::int64_t sign, Date horizon) {
+    const Date s = std::max(m.from, lo);
+    const Date t = std::min(effective_end(m, horizon), hi);
+    if (t < s) return;
+    const std::int32_t a = calendar::workday_index(s);
+    const std::int32_t b = calendar::workday_index(t + 1);
+    if (a >= b) return;
+    auto& series = units[m.unit].contracted;
+    std::int64_t* p = series.range(a, b);
+    const std::int64_t v = sign * m.fte;
+    for (std::int32_t i = 0; i < b - a; ++i) p[i] += v;
+  }
+
+  // Lost workdays (and unmatched absence days) of one employee on the days of `range`,
+  // from the given records; sign -1 retracts what +1 added for the same records.
+  void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences, Period range,
+            std::int64_t sign, Date horizon) {
+    compute_cases(absences, horizon, cases_scratch);
+    for (const Case& c : cases_scratch) {
+      if (c.end < range.start || c.start > range.end) continue;
+      const auto cls = static_cast<std::size_t>(duration_class(c.end - c.start + 1));
+      const Date lo = std::max(c.start, range.start);
+      const Date hi = std::min(c.end, range.end);
+      const std::int32_t wa = calendar::workday_index(lo);
+      const std::int32_t wb = calendar::workday_index(hi + 1);
+      for (std::int32_t wi = wa; wi < wb; ++wi) {
+        const Date d = calendar::working_day_at(wi);
+        active_scratch.clear();
+        for (std::size_t i = c.first; i < c.last; ++i) {
+          if (absences[i].from <= d && d <= effective_end(absences[i], horizon)) active_scratch.push_back(i);
+        }
+        if (active_scratch.empty()) continue;  // a free day inside the case
+        matched_scratch.assign(active_scratch.size(), 0);
+        for (const EmploymentRec& m : employments) {
+          if (d < m.from || d > effective_end(m, horizon)) continue;
+          std::int64_t doctor = 0;
+          std::int64_t self = 0;
+          for (std::size_t k = 0; k < active_scratch.size(); ++k) {
+            const AbsenceRec& x = absences[active_scratch[k]];
+            if (x.employment != 0 && x.employment != m.id) continue;
+            matched_scratch[k] = 1;
+            (x.kind == AbsenceKind::kDoctorCertified ? doctor : self) += x.grade;
+          }
+          // Doctor-certified grades first, self-certified fills what remains up to 100 %.
+          doctor = std::min<std::int64_t>(doctor, kFullPercent);
+          self = std::min<std::int64_t>(self, kFullPercent - doctor);
+          if (doctor + self == 0) continue;
+          LostCell& cell = units[m.unit].lost.at(wi);
+          const std::int64_t f = sign * m.fte;
+          cell.self += f * self;
+          cell.doctor += f * doctor;
+          cell.by_class[cls] += f * (doctor + self);
+        }
+        for (std::uint8_t hit : matched_scratch) {
+          if (!hit) unmatched.at(wi) += sign;
+        }
+      }
+    }
+  }
+
+  void add_all(const EmployeeState& emp, std::int64_t sign) {
+    for (const EmploymentRec& m : emp.employments) contract(m, calendar::kFirstSupported, kOpen, sign, as_of);
+    lose(emp.employments, emp.absences, {calendar::kFirstSupported, kOpen}, sign, as_of);
+  }
+
+  ApplyResult on(const EmploymentSet& e) {
+    const std::uint32_t ei = ensure_employee(e.employee);
+    const EmploymentRec rec{record_id(e.employment_id), ensure_unit(e.unit), e.from, e.to.value_or(kOpen), e.fte};
+    replace_employment(ei, rec.id, rec);
+    return {};
+  }
+
+  ApplyResult on(const EmploymentCancelled& e) {
+    auto it = employee_index.find(e.employee);
+    if (it != employee_index.end()) replace_employment(it->second, record_id(e.employment_id), std::nullopt);
+    return {};
+  }
+
+  // Upserts (rec) or removes (none) one employment, retracting and re-adding exactly the
+  // days it touched before and touches now.
+  void replace_employment(std::uint32_t ei, std::uint64_t id, const std::optional<EmploymentRec>& rec) {
+    EmployeeState& emp = employees[ei];
+    auto it = std::find_if(emp.employments.begin(), emp.employments.end(), [&](const auto& m) { return m.id == id; });
+    std::optional<Period> range;
+    const std::vector<EmploymentRec> before = emp.employments;
+    if (it != emp.employments.end()) {
+      range = Period{it->from, effective_end(*it, as_of)};
+      contract(*it, calendar::kFirstSupported, kOpen, -1, as_of);
+      remove_member(it->unit, ei);
+      if (rec) {
+        *it = *rec;
+      } else {
+        emp.employments.erase(it);
+      }
+    } else if (rec) {
+      emp.employments.push_back(*rec);
+    } else {
+      return;  // cancelling an employment never seen changes nothing
+    }
+    if (rec) {
+      widen(range, Period{rec->from, effective_end(*rec, as_of)});
+      contract(*rec, calendar::kFirstSupported, kOpen, +1, as_of);
+      add_member(rec->unit, ei);
+    }
+    lose(before, emp.absences, *range, -1, as_of);
+    lose(emp.employments, emp.absences, *range, +1, as_of);
+  }
+
+  ApplyResult on(const AbsenceSet& e) {
+    const std::uint32_t ei = ensure_employee(e.employee);
+    const AbsenceRec rec{record_id(e.absence_id), e.employment_id ? record_id(*e.employment_id) : 0,
+                         e.from,      e.to.value_or(kOpen),
+                         e.grade,     e.kind};
+    replace_absence(ei, rec.id, rec);
+    return {};
+  }
+
+  ApplyResult on(const AbsenceCancelled& e) {
+    auto it = employee_index.find(e.employee);
+    if (it != employee_index.end()) replace_absence(it->second, record_id(e.absence_id), std::nullopt);
+    return {};
+  }
+
+  // Upserts or removes one absence. Every day of the cases that held it before and hold it
+  // now is recomputed: their lengths, and so the duration class of all their days, change.
+  void replace_absence(std::uint32_t ei, std::uint64_t id, const std::optional<AbsenceRec>& rec) {
+    EmployeeState& emp = employees[ei];
+    auto it = std::find_if(emp.absences.begin(), emp.absences.end(), [&](const auto& a) { return a.id == id; });
+    if (it == emp.absences.end() && !rec) return;
+    std::optional<Period> range = case_hull(emp.absences, id, as_of, cases_scratch2);
+    std::vector<AbsenceRec> before = emp.absences;
+    if (it != emp.absences.end()) {
+      if (rec) {
+        *it = *rec;
+      } else {
+        emp.absences.erase(it);
+      }
+    } else {
+      emp.absences.push_back(*rec);
+    }
+    sort_absences(emp.absences);
+    if (rec) widen(range, case_hull(emp.absences, id, as_of, cases_scratch2));
+    lose(emp.employments, before, *range, -1, as_of);
+    lose(emp.employments, emp.absences, *range, +1, as_of);
+  }
+
+  ApplyResult on(const MeasureSet& e) {
+    for (const std::string& u : e.units) ensure_unit(u);
+    measures[e.measure_id] = e;
+    return {};
+  }
+
+  ApplyResult on(const MeasureCancelled& e) {
+    measures.erase(e.measure_id);
+    return {};
+  }
+
+  ApplyResult on(const FollowupRecorded& e) {
+    employees[ensure_employee(e.employee)].followups.push_back(FollowupRec{e.step, e.date});
+    return {};
+  }
+
+  // ---- the as-of date --------------------------------------------------------------------
+
+  void advance(Date to) {
+    const Date from = as_of;
+    for (EmployeeState& emp : employees) {
+      if (!emp.has_open_records()) continue;
+      std::optional<Period> range = Period{from + 1, to};
+      for (const AbsenceRec& a : emp.absences) {
+        if (a.to != kOpen) continue;
+        widen(range, case_hull(emp.absences, a.id, from, cases_scratch2));
+        widen(range, case_hull(emp.absences, a.id, to, cases_scratch2));
+      }
+      for (const EmploymentRec& m : emp.employments) {
+        if (m.to == kOpen) contract(m, from + 1, to, +1, to);
+      }
+      lose(emp.employments, emp.absences, *range, -1, from);
+      lose(emp.employments, emp.absences, *range, +1, to);
+    }
+    as_of = to;
+  }
+
+  void recompute_all() {
+    for (UnitState& u : units) {
+      u.contracted.clear();
+      u.lost.clear();
+    }
+    unmatched.clear();
+    for (const EmployeeState& emp : employees) add_all(emp, +1);
+  }
+
+  // ---- queries ---------------------------------------------------------------------------
+
+  // The unit's own sums over working-day indexes [a, b).
+  void own_sums(const UnitState& u, std::int32_t a, std::int32_t b, Sums& out) const {
+    u.contracted.for_each(a, b, [&](std::int32_t, std::int64_t v) { out.contracted += v; });
+    u.lost.for_each(a, b, [&](std::int32_t, const LostCell& c) {
+      out.lost_self += c.self;
+      out.lost_doctor += c.doctor;
+      for (std::size_t k = 0; k < kDurationClassCount; ++k) out.lost_by_class[k] += c.by_class[k];
+    });
+  }
+
+  // Working-day index range of a period clipped to the as-of date.
+  [[nodiscard]] std::pair<std::int32_t, std::int32_t> clipped(Period p) const noexcept {
+    const Date end = std::min(p.end, as_of);
+    if (end < p.start) return {0, 0};
+    return {calendar::workday_index(p.start), calendar::workday_index(end + 1)};
+  }
+
+  // Distinct employees with at least one contracted working day in each period, within
+  // the subtree of `root` (DOMAIN.md §7). Periods sorted and disjoint.
+  std::vector<std::int32_t> headcounts(UnitId root, const std::vector<Period>& periods) const {
+    const std::size_t n = periods.size();
+    std::vector<std::int32_t> diff(n + 1, 0);
+    if (n == 0) return {};
+    std::vector<bool> has_workday(n);
+    for (std::size_t p = 0; p < n; ++p) {
+      auto [a, b] = clipped(periods[p]);
+      has_workday[p] = a < b;
+    }
+    const Date first = periods.front().start;
+    const Date last = std::min(periods.back().end, as_of);
+    // Does [s, t] share a working day with period p (clipped to the as-of date)?
+    auto overlaps_workday = [&](std::size_t p, Date s, Date t) {
+      const Date lo = std::max(s, periods[p].start);
+      const Date hi = std::min({t, periods[p].end, as_of});
+      return lo <= hi && calendar::working_days(lo, hi) > 0;
+    };
+    std::vector<std::pair<Date, Date>> spans;
+    for (std::int32_t ti = units[root].tin; ti < units[root].tout; ++ti) {
+      const UnitId u = tour[static_cast<std::size_t>(ti)];
+      const auto& members = units[u].members;
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        if (k > 0 && members[k] == members[k - 1]) continue;
+        const EmployeeState& emp = employees[members[k]];
+        // Count each employee once: at the smallest unit id of their employments in the subtree.
+        UnitId owner = u;
+        spans.clear();
+        for (const EmploymentRec& m : emp.employments) {
+          if (!in_subtree(m.unit, root)) continue;
+          owner = std::min(owner, m.unit);
+          Date s = std::max(m.from, first);
+          Date t = std::min(effective_end(m, as_of), last);
+          if (t < s) continue;
+          s = calendar::next_working_day(s);
+          t = calendar::prev_working_day(t);
+          if (s <= t) spans.emplace_back(s, t);
+        }
+        if (owner != u || spans.empty()) continue;
+        std::sort(spans.begin(), spans.end());
+        std::ptrdiff_t covered_to = -1;  // the last period already counted for this employee
+        for (auto [s, t] : spans) {
+          auto ps = static_cast<std::ptrdiff_t>(
+              std::lower_bound(periods.begin(), periods.end(), s, [](const Period& p, Date d) { return p.end < d; }) -
+              periods.begin());
+          auto pe = static_cast<std::ptrdiff_t>(
+                        std::upper_bound(periods.begin(), periods.end(), t,
+                                         [](Date d, const Period& p) { return d < p.start; }) -
+                        periods.begin()) -
+                    1;
+          while (ps <= pe && !overlaps_workday(static_cast<std::size_t>(ps), s, t)) ++ps;
+          while (pe >= ps && !overlaps_workday(static_cast<std::size_t>(pe), s, t)) --pe;
+          ps = std::max(ps, covered_to + 1);
+          if (ps > pe) continue;
+          ++diff[static_cast<std::size_t>(ps)];
+          --diff[static_cast<std::size_t>(pe) + 1];
+          covered_to = pe;
+        }
+      }
+    }
+    std::vector<std::int32_t> out(n);
+    std::int32_t running = 0;
+    for (std::size_t p = 0; p < n; ++p) {
+      running += diff[p];
+      out[p] = has_workday[p] ? running : 0;
+    }
+    return out;
+  }
+
+  Figures make_figures(Period p, std::int32_t headcount, const Sums& sums) const {
+    Figures f;
+    f.period_start = p.start;
+    f.period_end = p.end;
+    f.headcount = headcount;
+    f.masked = headcount < options.masking_limit;
+    f.sums = sums;
+    return f;
+  }
+
+  std::size_t memory_bytes() const {
+    std::size_t bytes = units.capacity() * sizeof(UnitState) + employees.capacity() * sizeof(EmployeeState);
+    for (const UnitState& u : units) {
+      bytes += u.contracted.memory_bytes() + u.lost.memory_bytes() + u.members.capacity() * sizeof(std::uint32_t) +
+               u.info.children.capacity() * sizeof(UnitId) + u.targets.size() * 64;
+    }
+    for (const EmployeeState& e : employees) {
+      bytes += e.employments.capacity() * sizeof(EmploymentRec) + e.absences.capacity() * sizeof(AbsenceRec) +
+               e.followups.capacity() * sizeof(FollowupRec);
+    }
+    // Hash-map nodes: the key string, the value and about two pointers of overhead each.
+    for (const auto& [k, v] : employee_index) bytes += sizeof(k) + sizeof(v) + 16 + (k.size() > 15 ? k.capacity() : 0);
+    bytes += employee_index.bucket_count() * sizeof(void*);
+    bytes += event_ids.memory_bytes() + unmatched.memory_bytes();
+    return bytes;
+  }
+};
+
+Projection::Projection(Date as_of, ProjectionOptions options) : s_(std::make_unique<State>()) {
+  s_->as_of = as_of;
+  s_->options = options;
+}
+Projection::~Projection() = default;
+Projection::Projection(Projection&&) noexcept = default;
+Projection& Projection::operator=(Projection&&) noexcept = default;
+
+ApplyResult Projection::apply(const Event& event) {
+  State& s = *s_;
+  const std::uint64_t fp = content_fingerprint(event);
+  if (const auto seen = s.event_ids.find(event.event_id)) {
+    if (*seen == fp) {
+      ++s.counters.events_duplicate;
+      return {Outcome::kDuplicate, std::nullopt};
+    }
+    ++s.counters.events_rejected;
+    return {Outcome::kRejected,
+            Rejection{Reason::kConflict, "event_id was already applied with other content"}};
+  }
+  ApplyResult r = std::visit([&](const auto& body) { return s.on(body); }, event.body);
+  if (r.outcome == Outcome::kApplied) {
+    s.event_ids.insert(event.event_id, fp);
+    ++s.counters.events_applied;
+  } else {
+    ++s.counters.events_rejected;
+  }
+  return r;
+}
+
+void Projection::set_as_of(Date as_of) {
+  if (as_of == s_->as_of) return;
+  if (as_of > s_->as_of) {
+    s_->advance(as_of);
+  } else {
+    s_->as_of = as_of;
+    s_->recompute_all();
+  }
+}
+
+Date Projection::as_of() const noexcept { return s_->as_of; }
+const ProjectionOptions& Projection::options() const noexcept { return s_->options; }
+std::size_t Projection::unit_count() const noexcept { return s_->units.size(); }
+
+const UnitInfo& Projection::unit(UnitId id) const {
+  if (id >= s_->units.size()) throw std::out_of_range("no unit with this id");
+  return s_->units[id].info;
+}
+
+std::optional<UnitId> Projection::find_unit(std::string_view id) const {
+  auto it = s_->unit_index.find(std::string(id));
+  if (it == s_->unit_index.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<UnitId> Projection::roots() const {
+  std::vector<UnitId> out;
+  for (UnitId u = 0; u < s_->units.size(); ++u) {
+    if (!s_->units[u].info.parent) out.push_back(u);
+  }
+  return out;
+}
+
+bool Projection::is_descendant_or_self(UnitId unit, UnitId ancestor) const noexcept {
+  return s_->in_subtree(unit, ancestor);
+}
+
+Figures Projection::figures(UnitId unit, Period period) const { return series(unit, {period}).front(); }
+
+std::vector<Figures> Projection::series(UnitId root, const std::vector<Period>& periods) const {
+  const State& s = *s_;
+  if (root >= s.units.size()) throw std::out_of_range("no unit with this id");
+  const std::vector<std::int32_t> heads = s.headcounts(root, periods);
+  std::vector<Sums> sums(periods.size());
+  for (std::int32_t ti = s.units[root].tin; ti < s.units[root].tout; ++ti) {
+    const UnitState& u = s.units[s.tour[static_cast<std::size_t>(ti)]];
+    for (std::size_t p = 0; p < periods.size(); ++p) {
+      auto [a, b] = s.clipped(periods[p]);
+      s.own_sums(u, a, b, sums[p]);
+    }
+  }
+  std::vector<Figures> out;
+  out.reserve(periods.size());
+  for (std::size_t p = 0; p < periods.size(); ++p) out.push_back(s.make_figures(periods[p], heads[p], sums[p]));
+  return out;
+}
+
+std::vector<Figures> Projection::all_units(Period period) const {
+  const State& s = *s_;
+  const std::size_t n = s.units.size();
+  std::vector<Sums> sums(n);
+  auto [a, b] = s.clipped(period);
+  for (UnitId u = 0; u < n; ++u) s.own_sums(s.units[u], a, b, sums[u]);
+  // Children follow their parent in the tour: walking it backwards rolls every subtree up.
+  for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
+    if (const auto parent = s.units[*it].info.parent) sums[*parent] += sums[*it];
+  }
+  // Headcount: each employee counts once in every unit on the paths from their units up.
+  std::vector<std::int32_t> heads(n, 0);
+  std::vector<UnitId> path;
+  const Date end = std::min(period.end, s.as_of);
+  for (const EmployeeState& emp : s.employees) {
+    path.clear();
+    for (const EmploymentRec& m : emp.employments) {
+      const Date lo = std::max(m.from, period.start);
+      const Date hi = std::min(effective_end(m, s.as_of), end);
+      if (lo > hi || calendar::working_days(lo, hi) == 0) continue;
+      for (std::optional<UnitId> u = m.unit; u; u = s.units[*u].info.parent) path.push_back(*u);
+    }
+    std::sort(path.begin(), path.end());
+    path.erase(std::unique(path.begin(), path.end()), path.end());
+    for (UnitId u : path) ++heads[u];
+  }
+  std::vector<Figures> out;
+  out.reserve(n);
+  for (UnitId u = 0; u < n; ++u) out.push_back(s.make_figures(period, heads[u], sums[u]));
+  return out;
+}
+
+Sums Projection::own_day(UnitId unit, Date day) const {
+  Sums out;
+  if (!calendar::is_working_day(day)) return out;
+  const std::int32_t wi = calendar::workday_index(day);
+  s_->own_sums(s_->units.at(unit), wi, wi + 1, out);
+  return out;
+}
+
+TargetView Projection::target(UnitId unit, int year) const {
+  TargetView v;
+  for (std::optional<UnitId> u = unit; u; u = s_->units[*u].info.parent) {
+    const auto& targets = s_->units[*u].targets;
+    auto it = targets.find(year);
+    if (it == targets.end()) continue;
+    if (!v.attendance_target) {
+      v.attendance_target = it->second.attendance_target;
+      v.target_from = *u;
+    }
+    if (!v.absence_threshold && it->second.absence_threshold) {
+      v.absence_threshold = it->second.absence_threshold;
+      v.threshold_from = *u;
+    }
+  }
+  if (!v.absence_threshold) v.absence_threshold = s_->options.default_absence_threshold;
+  return v;
+}
+
+std::vector<Measure> Projection::measures() const {
+  std::vector<Measure> out;
+  out.reserve(s_->measures.size());
+  for (const auto& [id, m] : s_->measures) out.push_back(Measure{m});
+  return out;
+}
+
+std::int64_t Projection::unmatched_absence_days() const {
+  std::int64_t total = 0;
+  s_->unmatched.for_each(0, calendar::workday_index(s_->as_of + 1), [&](std::int32_t, std::int64_t v) { total += v; });
+  return total;
+}
+
+ProjectionStats Projection::stats() const {
+  ProjectionStats st = s_->counters;
+  st.units = s_->units.size();
+  st.employees = s_->employees.size();
+  for (const auto& e : s_->employees) {
+    st.employments += e.employments.size();
+    st.absences += e.absences.size();
+  }
+  st.measures = s_->measures.size();
+  st.remembered_event_ids = s_->event_ids.size();
+  st.memory_bytes = s_->memory_bytes();
+  return st;
+}
+
+}  // namespace naervaer
