@@ -90,7 +90,9 @@ std::int32_t working_days(Date first, Date last) noexcept {
   return c[offset(last + 1)] - c[offset(first)];
 }
 
-std::int32_t workday_index(Date d) noexcept { return table().cumulative[offset(d)]; }
+std::int32_t workday_index(Date d) noexcept {
+  return table().cumulative[offset(d)];
+}
 
 Date next_working_day(Date d) noexcept {
   const Table& t = table();
@@ -105,8 +107,12 @@ Date prev_working_day(Date d) noexcept {
   return i > 0 ? t.working_days[static_cast<std::size_t>(i - 1)] : kFirstSupported - 1;
 }
 
-Date working_day_at(std::int32_t index) noexcept { return table().working_days[static_cast<std::size_t>(index)]; }
+Date working_day_at(std::int32_t index) noexcept {
+  return table().working_days[static_cast<std::size_t>(index)];
+}
 
-std::int32_t total_working_days() noexcept { return static_cast<std::int32_t>(table().working_days.size()); }
+std::int32_t total_working_days() noexcept {
+  return static_cast<std::int32_t>(table().working_days.size());
+}
 
 }  // namespace naervaer::calendar

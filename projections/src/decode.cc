@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "naervaer/projections/calendar.h"
 
@@ -14,21 +15,138 @@ namespace {
 
 // Every field name the contract knows; an index into the per-event slot table.
 enum Field : std::uint8_t {
-  kEventId, kType, kRecordedAt, kUnit, kName, kParent, kYear, kAttendanceTarget, kAbsenceThreshold,
-  kEmployee, kEmploymentId, kFrom, kTo, kFtePercent, kAbsenceId, kKind, kGradePercent, kMeasureId,
-  kUnits, kCategory, kStep, kDate, kFieldCount
+  kEventId,
+  kType,
+  kRecordedAt,
+  kUnit,
+  kName,
+  kParent,
+  kYear,
+  kAttendanceTarget,
+  kAbsenceThreshold,
+  kEmployee,
+  kEmploymentId,
+  kFrom,
+  kTo,
+  kFtePercent,
+  kAbsenceId,
+  kKind,
+  kGradePercent,
+  kMeasureId,
+  kUnits,
+  kCategory,
+  kStep,
+  kDate,
+  kFieldCount
 };
 
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "event_id", "type", "recorded_at", "unit", "name", "parent", "year", "attendance_target_percent",
-    "absence_threshold_percent", "employee", "employment_id", "from", "to", "fte_percent", "absence_id",
-    "kind", "grade_percent", "measure_id", "units", "category", "step", "date"};
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"event_id",
+                                                                   "type",
+                                                                   "recorded_at",
+                                                                   "unit",
+                                                                   "name",
+                                                                   "parent",
+                                                                   "year",
+                                                                   "attendance_target_percent",
+                                                                   "absence_threshold_percent",
+                                                                   "employee",
+                                                                   "employment_id",
+                                                                   "from",
+                                                                   "to",
+                                                                   "fte_percent",
+                                                                   "absence_id",
+                                                                   "kind",
+                                                                   "grade_percent",
+                                                                   "measure_id",
+                                                                   "units",
+                                                                   "category",
+                                                                   "step",
+                                                                   "date"};
 
-int field_index(std::string_view key) noexcept {
-  for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
-    if (kFieldNames[i].size() == key.size() && kFieldNames[i] == key) return static_cast<int>(i);
+// The field a key names, or -1. Dispatches on the first characters so that a lookup costs
+// one comparison (this runs for every key of every event).
+int field_index(std::string_view k) noexcept {
+  if (k.size() < 2) return -1;
+  Field f = kFieldCount;
+  switch (k[0]) {
+    case 'a':
+      f = k[1] == 't' ? kAttendanceTarget : (k.size() == 10 ? kAbsenceId : kAbsenceThreshold);
+      break;
+    case 'c':
+      f = kCategory;
+      break;
+    case 'd':
+      f = kDate;
+      break;
+    case 'e':
+      f = k.size() == 13 ? kEmploymentId : (k[1] == 'v' ? kEventId : kEmployee);
+      break;
+    case 'f':
+      f = k.size() == 4 ? kFrom : kFtePercent;
+      break;
+    case 'g':
+      f = kGradePercent;
+      break;
+    case 'k':
+      f = kKind;
+      break;
+    case 'm':
+      f = kMeasureId;
+      break;
+    case 'n':
+      f = kName;
+      break;
+    case 'p':
+      f = kParent;
+      break;
+    case 'r':
+      f = kRecordedAt;
+      break;
+    case 's':
+      f = kStep;
+      break;
+    case 't':
+      f = k.size() == 2 ? kTo : kType;
+      break;
+    case 'u':
+      f = k.size() == 4 ? kUnit : kUnits;
+      break;
+    case 'y':
+      f = kYear;
+      break;
+    default:
+      return -1;
   }
-  return -1;
+  return kFieldNames[f] == k ? static_cast<int>(f) : -1;
+}
+
+std::optional<EventType> event_type(std::string_view t) noexcept {
+  if (t.empty()) return std::nullopt;
+  EventType e;
+  switch (t[0]) {
+    case 'u':
+      e = EventType::kUnitRegistered;
+      break;
+    case 't':
+      e = EventType::kTargetSet;
+      break;
+    case 'e':
+      e = t.size() == 14 ? EventType::kEmploymentSet : EventType::kEmploymentCancelled;
+      break;
+    case 'a':
+      e = t.size() == 11 ? EventType::kAbsenceSet : EventType::kAbsenceCancelled;
+      break;
+    case 'm':
+      e = t.size() == 11 ? EventType::kMeasureSet : EventType::kMeasureCancelled;
+      break;
+    case 'f':
+      e = EventType::kFollowupRecorded;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (to_string(e) != t) return std::nullopt;
+  return e;
 }
 
 constexpr std::size_t kMaxIdentifierBytes = 128;
@@ -43,6 +161,9 @@ struct Failure {
 
 struct EventDecoder::Impl {
   simdjson::dom::parser parser;
+  // Input copied here with simdjson's padding: parse(..., realloc_if_needed=true) would
+  // allocate and free a padded copy for every event.
+  std::vector<char> padded;
   std::array<simdjson::dom::element, kFieldCount> slots{};
   std::array<bool, kFieldCount> present{};
   std::optional<Failure> failure;
@@ -52,9 +173,7 @@ struct EventDecoder::Impl {
   }
 
   // A field is absent when missing or JSON null.
-  bool has(Field f) const {
-    return present[f] && slots[f].type() != simdjson::dom::element_type::NULL_VALUE;
-  }
+  bool has(Field f) const { return present[f] && slots[f].type() != simdjson::dom::element_type::NULL_VALUE; }
 
   std::string_view name(Field f) const { return kFieldNames[f]; }
 
@@ -116,8 +235,8 @@ struct EventDecoder::Impl {
     if (failure) return {};
     const std::optional<Date> d = Date::parse_iso(s);
     if (!d) {
-      fail(Reason::kBadDate, std::string(name(f)) + " must be a calendar date YYYY-MM-DD, got \"" +
-                                 std::string(s.substr(0, 32)) + "\"");
+      fail(Reason::kBadDate,
+           std::string(name(f)) + " must be a calendar date YYYY-MM-DD, got \"" + std::string(s.substr(0, 32)) + "\"");
       return {};
     }
     if (!calendar::is_supported(*d)) {
@@ -163,7 +282,8 @@ struct EventDecoder::Impl {
     switch (type) {
       case EventType::kUnitRegistered: {
         UnitRegistered u{req_id(kUnit), req_text(kName), opt_id(kParent)};
-        if (!failure && u.parent && *u.parent == u.unit) fail(Reason::kHierarchyCycle, "a unit cannot be its own parent");
+        if (!failure && u.parent && *u.parent == u.unit)
+          fail(Reason::kHierarchyCycle, "a unit cannot be its own parent");
         return u;
       }
       case EventType::kTargetSet: {
@@ -265,7 +385,8 @@ struct EventDecoder::Impl {
                     FollowupStep::kDialogueMeeting2}) {
       if (s == to_string(st)) return st;
     }
-    fail(Reason::kBadStep, "step must be followup_plan, dialogue_meeting_1, activity_requirement or dialogue_meeting_2");
+    fail(Reason::kBadStep,
+         "step must be followup_plan, dialogue_meeting_1, activity_requirement or dialogue_meeting_2");
     return {};
   }
 
@@ -304,7 +425,10 @@ std::variant<Event, Rejection> EventDecoder::decode(std::string_view json) {
   m.present.fill(false);
 
   simdjson::dom::element doc;
-  if (auto err = m.parser.parse(json.data(), json.size(), true).get(doc); err != simdjson::SUCCESS) {
+  if (m.padded.size() < json.size() + simdjson::SIMDJSON_PADDING)
+    m.padded.resize(json.size() * 2 + simdjson::SIMDJSON_PADDING);
+  std::copy(json.begin(), json.end(), m.padded.begin());
+  if (auto err = m.parser.parse(m.padded.data(), json.size(), false).get(doc); err != simdjson::SUCCESS) {
     return Rejection{Reason::kMalformedJson, std::string("not valid JSON: ") + simdjson::error_message(err)};
   }
   simdjson::dom::object obj;
@@ -329,19 +453,18 @@ std::variant<Event, Rejection> EventDecoder::decode(std::string_view json) {
 
   const std::string_view type_name = m.raw_string(kType);
   if (m.failure) return Rejection{m.failure->reason, std::move(m.failure->detail)};
-  std::optional<EventType> type;
-  for (std::size_t t = 0; t < kEventTypeCount; ++t) {
-    if (to_string(static_cast<EventType>(t)) == type_name) type = static_cast<EventType>(t);
-  }
+  const std::optional<EventType> type = event_type(type_name);
   if (!type) {
-    return Rejection{Reason::kUnknownType, "type \"" + std::string(type_name.substr(0, 40)) + "\" is not in contract v1"};
+    return Rejection{Reason::kUnknownType,
+                     "type \"" + std::string(type_name.substr(0, 40)) + "\" is not in contract v1"};
   }
 
   const std::string_view recorded = m.raw_string(kRecordedAt);
   if (m.failure) return Rejection{m.failure->reason, std::move(m.failure->detail)};
   const std::optional<std::int64_t> ms = parse_rfc3339_ms(recorded);
   if (!ms) {
-    return Rejection{Reason::kBadRecordedAt, "recorded_at must be RFC 3339 with an offset, e.g. 2010-04-06T08:00:00+02:00"};
+    return Rejection{Reason::kBadRecordedAt,
+                     "recorded_at must be RFC 3339 with an offset, e.g. 2010-04-06T08:00:00+02:00"};
   }
   e.recorded_at_ms = *ms;
 
@@ -368,7 +491,7 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view t) noexcept {
     const std::size_t start = pos;
     int scale = 100;
     while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
-      millis += (t[pos] - '0') * scale;
+      millis += static_cast<std::int64_t>(t[pos] - '0') * scale;
       scale /= 10;
       ++pos;
     }
@@ -382,14 +505,14 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view t) noexcept {
     if (t.size() != pos + 6 || t[pos + 3] != ':') return std::nullopt;
     const int oh = two(pos + 1), om = two(pos + 4);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
-    offset_minutes = (t[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+    offset_minutes = (t[pos] == '+' ? 1 : -1) * (std::int64_t{oh} * 60 + om);
     pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != t.size()) return std::nullopt;
-  const std::int64_t seconds = static_cast<std::int64_t>(date->days()) * 86400 + hh * 3600 + mm * 60 + ss -
-                               offset_minutes * 60;
+  const std::int64_t seconds = static_cast<std::int64_t>(date->days()) * 86400 + std::int64_t{hh} * 3600 +
+                               std::int64_t{mm} * 60 + ss - offset_minutes * 60;
   return seconds * 1000 + millis;
 }
 

@@ -12,57 +12,91 @@ std::string_view to_string(AbsenceKind k) noexcept {
 
 std::string_view to_string(FollowupStep s) noexcept {
   switch (s) {
-    case FollowupStep::kFollowupPlan: return "followup_plan";
-    case FollowupStep::kDialogueMeeting1: return "dialogue_meeting_1";
-    case FollowupStep::kActivityRequirement: return "activity_requirement";
-    case FollowupStep::kDialogueMeeting2: return "dialogue_meeting_2";
+    case FollowupStep::kFollowupPlan:
+      return "followup_plan";
+    case FollowupStep::kDialogueMeeting1:
+      return "dialogue_meeting_1";
+    case FollowupStep::kActivityRequirement:
+      return "activity_requirement";
+    case FollowupStep::kDialogueMeeting2:
+      return "dialogue_meeting_2";
   }
   return "?";
 }
 
 std::string_view to_string(EventType t) noexcept {
   switch (t) {
-    case EventType::kUnitRegistered: return "unit_registered";
-    case EventType::kTargetSet: return "target_set";
-    case EventType::kEmploymentSet: return "employment_set";
-    case EventType::kEmploymentCancelled: return "employment_cancelled";
-    case EventType::kAbsenceSet: return "absence_set";
-    case EventType::kAbsenceCancelled: return "absence_cancelled";
-    case EventType::kMeasureSet: return "measure_set";
-    case EventType::kMeasureCancelled: return "measure_cancelled";
-    case EventType::kFollowupRecorded: return "followup_recorded";
+    case EventType::kUnitRegistered:
+      return "unit_registered";
+    case EventType::kTargetSet:
+      return "target_set";
+    case EventType::kEmploymentSet:
+      return "employment_set";
+    case EventType::kEmploymentCancelled:
+      return "employment_cancelled";
+    case EventType::kAbsenceSet:
+      return "absence_set";
+    case EventType::kAbsenceCancelled:
+      return "absence_cancelled";
+    case EventType::kMeasureSet:
+      return "measure_set";
+    case EventType::kMeasureCancelled:
+      return "measure_cancelled";
+    case EventType::kFollowupRecorded:
+      return "followup_recorded";
   }
   return "?";
 }
 
 std::string_view reason_code(Reason r) noexcept {
   switch (r) {
-    case Reason::kMalformedJson: return "malformed_json";
-    case Reason::kNotAnObject: return "not_an_object";
-    case Reason::kMissingField: return "missing_field";
-    case Reason::kWrongType: return "wrong_type";
-    case Reason::kBadEventId: return "bad_event_id";
-    case Reason::kUnknownType: return "unknown_type";
-    case Reason::kBadRecordedAt: return "bad_recorded_at";
-    case Reason::kBadIdentifier: return "bad_identifier";
-    case Reason::kIdentityNumber: return "identity_number";
-    case Reason::kBadDate: return "bad_date";
-    case Reason::kEndBeforeStart: return "end_before_start";
-    case Reason::kBadYear: return "bad_year";
-    case Reason::kTargetOutOfRange: return "target_out_of_range";
-    case Reason::kThresholdOutOfRange: return "threshold_out_of_range";
-    case Reason::kFteOutOfRange: return "fte_out_of_range";
-    case Reason::kGradeOutOfRange: return "grade_out_of_range";
-    case Reason::kBadKind: return "bad_kind";
-    case Reason::kBadStep: return "bad_step";
-    case Reason::kBadUnits: return "bad_units";
-    case Reason::kConflict: return "conflict";
-    case Reason::kHierarchyCycle: return "hierarchy_cycle";
+    case Reason::kMalformedJson:
+      return "malformed_json";
+    case Reason::kNotAnObject:
+      return "not_an_object";
+    case Reason::kMissingField:
+      return "missing_field";
+    case Reason::kWrongType:
+      return "wrong_type";
+    case Reason::kBadEventId:
+      return "bad_event_id";
+    case Reason::kUnknownType:
+      return "unknown_type";
+    case Reason::kBadRecordedAt:
+      return "bad_recorded_at";
+    case Reason::kBadIdentifier:
+      return "bad_identifier";
+    case Reason::kIdentityNumber:
+      return "identity_number";
+    case Reason::kBadDate:
+      return "bad_date";
+    case Reason::kEndBeforeStart:
+      return "end_before_start";
+    case Reason::kBadYear:
+      return "bad_year";
+    case Reason::kTargetOutOfRange:
+      return "target_out_of_range";
+    case Reason::kThresholdOutOfRange:
+      return "threshold_out_of_range";
+    case Reason::kFteOutOfRange:
+      return "fte_out_of_range";
+    case Reason::kGradeOutOfRange:
+      return "grade_out_of_range";
+    case Reason::kBadKind:
+      return "bad_kind";
+    case Reason::kBadStep:
+      return "bad_step";
+    case Reason::kBadUnits:
+      return "bad_units";
+    case Reason::kConflict:
+      return "conflict";
+    case Reason::kHierarchyCycle:
+      return "hierarchy_cycle";
   }
   return "?";
 }
 
-std::string_view Event::entity_key() const noexcept {
+std::string_view Event::entity_key() const {
   return std::visit(
       [](const auto& b) -> std::string_view {
         using T = std::decay_t<decltype(b)>;
@@ -121,7 +155,7 @@ struct FingerprintVisitor {
 
 }  // namespace
 
-std::uint64_t content_fingerprint(const Event& e) noexcept {
+std::uint64_t content_fingerprint(const Event& e) {
   detail::Hasher h(0x6e61657276616572ULL);
   h.u64(static_cast<std::uint64_t>(e.type()));
   h.u64(static_cast<std::uint64_t>(e.recorded_at_ms));

@@ -4,12 +4,18 @@ namespace naervaer {
 
 std::string_view to_string(DurationClass c) noexcept {
   switch (c) {
-    case DurationClass::k1To7: return "1-7";
-    case DurationClass::k8To16: return "8-16";
-    case DurationClass::k17To56: return "17-56";
-    case DurationClass::k57To140: return "57-140";
-    case DurationClass::k141To273: return "141-273";
-    case DurationClass::k274Plus: return "274+";
+    case DurationClass::k1To7:
+      return "1-7";
+    case DurationClass::k8To16:
+      return "8-16";
+    case DurationClass::k17To56:
+      return "17-56";
+    case DurationClass::k57To140:
+      return "57-140";
+    case DurationClass::k141To273:
+      return "141-273";
+    case DurationClass::k274Plus:
+      return "274+";
   }
   return "?";
 }
@@ -25,9 +31,12 @@ DurationClass duration_class(std::int32_t n) noexcept {
 
 std::string_view to_string(Band b) noexcept {
   switch (b) {
-    case Band::kGreen: return "green";
-    case Band::kYellow: return "yellow";
-    case Band::kRed: return "red";
+    case Band::kGreen:
+      return "green";
+    case Band::kYellow:
+      return "yellow";
+    case Band::kRed:
+      return "red";
   }
   return "?";
 }

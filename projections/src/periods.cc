@@ -4,10 +4,14 @@ namespace naervaer {
 
 std::string_view to_string(Granularity g) noexcept {
   switch (g) {
-    case Granularity::kDay: return "day";
-    case Granularity::kMonth: return "month";
-    case Granularity::kQuarter: return "quarter";
-    case Granularity::kYear: return "year";
+    case Granularity::kDay:
+      return "day";
+    case Granularity::kMonth:
+      return "month";
+    case Granularity::kQuarter:
+      return "quarter";
+    case Granularity::kYear:
+      return "year";
   }
   return "?";
 }
@@ -20,19 +24,24 @@ std::optional<Granularity> parse_granularity(std::string_view s) noexcept {
 }
 
 namespace {
-Date month_end(int y, int m) { return Date::from_ymd(y, m, days_in_month(y, m)); }
+Date month_end(int y, int m) {
+  return Date::from_ymd(y, m, days_in_month(y, m));
+}
 }  // namespace
 
 Period period_containing(Date d, Granularity g) noexcept {
   const YearMonthDay v = d.ymd();
   switch (g) {
-    case Granularity::kDay: return {d, d};
-    case Granularity::kMonth: return {Date::from_ymd(v.year, v.month, 1), month_end(v.year, v.month)};
+    case Granularity::kDay:
+      return {d, d};
+    case Granularity::kMonth:
+      return {Date::from_ymd(v.year, v.month, 1), month_end(v.year, v.month)};
     case Granularity::kQuarter: {
       const int first = (v.month - 1) / 3 * 3 + 1;
       return {Date::from_ymd(v.year, first, 1), month_end(v.year, first + 2)};
     }
-    case Granularity::kYear: return {Date::from_ymd(v.year, 1, 1), Date::from_ymd(v.year, 12, 31)};
+    case Granularity::kYear:
+      return {Date::from_ymd(v.year, 1, 1), Date::from_ymd(v.year, 12, 31)};
   }
   return {d, d};
 }
@@ -49,14 +58,22 @@ std::vector<Period> periods_overlapping(Date from, Date to, Granularity g) {
 
 std::string_view to_string(Window w) noexcept {
   switch (w) {
-    case Window::k30d: return "30d";
-    case Window::k90d: return "90d";
-    case Window::k365d: return "365d";
-    case Window::kMtd: return "mtd";
-    case Window::kQtd: return "qtd";
-    case Window::kYtd: return "ytd";
-    case Window::kLastMonth: return "last_month";
-    case Window::kLast4q: return "last_4q";
+    case Window::k30d:
+      return "30d";
+    case Window::k90d:
+      return "90d";
+    case Window::k365d:
+      return "365d";
+    case Window::kMtd:
+      return "mtd";
+    case Window::kQtd:
+      return "qtd";
+    case Window::kYtd:
+      return "ytd";
+    case Window::kLastMonth:
+      return "last_month";
+    case Window::kLast4q:
+      return "last_4q";
   }
   return "?";
 }
@@ -70,12 +87,18 @@ std::optional<Window> parse_window(std::string_view s) noexcept {
 
 Period window_period(Window w, Date t) noexcept {
   switch (w) {
-    case Window::k30d: return {t - 29, t};
-    case Window::k90d: return {t - 89, t};
-    case Window::k365d: return {t - 364, t};
-    case Window::kMtd: return {period_containing(t, Granularity::kMonth).start, t};
-    case Window::kQtd: return {period_containing(t, Granularity::kQuarter).start, t};
-    case Window::kYtd: return {period_containing(t, Granularity::kYear).start, t};
+    case Window::k30d:
+      return {t - 29, t};
+    case Window::k90d:
+      return {t - 89, t};
+    case Window::k365d:
+      return {t - 364, t};
+    case Window::kMtd:
+      return {period_containing(t, Granularity::kMonth).start, t};
+    case Window::kQtd:
+      return {period_containing(t, Granularity::kQuarter).start, t};
+    case Window::kYtd:
+      return {period_containing(t, Granularity::kYear).start, t};
     case Window::kLastMonth: {
       const Period m = period_containing(t, Granularity::kMonth);
       return m.end == t ? m : period_containing(m.start - 1, Granularity::kMonth);

@@ -15,9 +15,12 @@ namespace naervaer {
 
 std::string_view to_string(Outcome o) noexcept {
   switch (o) {
-    case Outcome::kApplied: return "applied";
-    case Outcome::kDuplicate: return "duplicate";
-    case Outcome::kRejected: return "rejected";
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kRejected:
+      return "rejected";
   }
   return "?";
 }
@@ -69,7 +72,9 @@ struct EmployeeState {
 };
 
 // An open-ended employment runs to the as-of date.
-Date effective_end(const EmploymentRec& m, Date as_of) noexcept { return m.to == kOpen ? as_of : m.to; }
+Date effective_end(const EmploymentRec& m, Date as_of) noexcept {
+  return m.to == kOpen ? as_of : m.to;
+}
 
 // An open-ended absence runs to the as-of date, or, if it starts later, ends on its first day.
 Date effective_end(const AbsenceRec& a, Date as_of) noexcept {
@@ -90,11 +95,11 @@ struct TargetRec {
 
 struct UnitState {
   UnitInfo info;
-  std::map<int, TargetRec> targets;     // by year
-  std::vector<std::uint32_t> members;   // employee index, once per employment here; sorted
+  std::map<int, TargetRec> targets;              // by year
+  std::vector<std::uint32_t> members;            // employee index, once per employment here; sorted
   detail::DenseSeries<std::int64_t> contracted;  // by workday index
   detail::DenseSeries<LostCell> lost;            // by workday index
-  std::int32_t tin = 0;                 // subtree = tour[tin, tout)
+  std::int32_t tin = 0;                          // subtree = tour[tin, tout)
   std::int32_t tout = 0;
 };
 
@@ -123,11 +128,10 @@ void compute_cases(const std::vector<AbsenceRec>& absences, Date as_of, std::vec
   }
 }
 
-// The hull of the case that holds the absence with this id, if any.
-std::optional<Period> case_hull(const std::vector<AbsenceRec>& absences, std::uint64_t id, Date as_of,
-                                std::vector<Case>& scratch) {
-  compute_cases(absences, as_of, scratch);
-  for (const Case& c : scratch) {
+// The hull of the case (among `cases` of `absences`) that holds the absence with this id.
+std::optional<Period> case_hull(const std::vector<AbsenceRec>& absences, const std::vector<Case>& cases,
+                                std::uint64_t id) {
+  for (const Case& c : cases) {
     for (std::size_t i = c.first; i < c.last; ++i) {
       if (absences[i].id == id) return Period{c.start, c.end};
     }
@@ -145,10 +149,9 @@ void widen(std::optional<Period>& range, std::optional<Period> add) {
   range->end = std::max(range->end, add->end);
 }
 
-void sort_absences(std::vector<AbsenceRec>& v) {
-  std::sort(v.begin(), v.end(), [](const AbsenceRec& a, const AbsenceRec& b) {
-    return a.from != b.from ? a.from < b.from : a.id < b.id;
-  });
+// Absences are kept sorted by start (then id, so the order is deterministic).
+bool absence_before(const AbsenceRec& a, const AbsenceRec& b) noexcept {
+  return a.from != b.from ? a.from < b.from : a.id < b.id;
 }
 
 }  // namespace
@@ -174,6 +177,9 @@ struct Projection::State {
   std::vector<Case> cases_scratch2;
   std::vector<std::size_t> active_scratch;
   std::vector<std::uint8_t> matched_scratch;
+  std::vector<Date> cuts_scratch;
+  std::vector<EmploymentRec> employments_before;
+  std::vector<AbsenceRec> absences_after;
 
   // ---- units and the tree ----------------------------------------------------------------
 
@@ -285,55 +291,88 @@ struct Projection::State {
   }
 
   // Lost workdays (and unmatched absence days) of one employee on the days of `range`,
-  // from the given records; sign -1 retracts what +1 added for the same records.
-  void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences, Period range,
-            std::int64_t sign, Date horizon) {
-    compute_cases(absences, horizon, cases_scratch);
-    for (const Case& c : cases_scratch) {
+  // from the given records and their cases; sign -1 retracts what +1 added for the same
+  // records. Within a case the records active on a day change only where a record starts
+  // or ends, so the work is done once per such segment and then added to its working days.
+  void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
+            const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon) {
+    for (const Case& c : cases) {
       if (c.end < range.start || c.start > range.end) continue;
       const auto cls = static_cast<std::size_t>(duration_class(c.end - c.start + 1));
       const Date lo = std::max(c.start, range.start);
       const Date hi = std::min(c.end, range.end);
-      const std::int32_t wa = calendar::workday_index(lo);
-      const std::int32_t wb = calendar::workday_index(hi + 1);
-      for (std::int32_t wi = wa; wi < wb; ++wi) {
-        const Date d = calendar::working_day_at(wi);
-        active_scratch.clear();
-        for (std::size_t i = c.first; i < c.last; ++i) {
-          if (absences[i].from <= d && d <= effective_end(absences[i], horizon)) active_scratch.push_back(i);
-        }
-        if (active_scratch.empty()) continue;  // a free day inside the case
-        matched_scratch.assign(active_scratch.size(), 0);
-        for (const EmploymentRec& m : employments) {
-          if (d < m.from || d > effective_end(m, horizon)) continue;
-          std::int64_t doctor = 0;
-          std::int64_t self = 0;
-          for (std::size_t k = 0; k < active_scratch.size(); ++k) {
-            const AbsenceRec& x = absences[active_scratch[k]];
-            if (x.employment != 0 && x.employment != m.id) continue;
-            matched_scratch[k] = 1;
-            (x.kind == AbsenceKind::kDoctorCertified ? doctor : self) += x.grade;
-          }
-          // Doctor-certified grades first, self-certified fills what remains up to 100 %.
-          doctor = std::min<std::int64_t>(doctor, kFullPercent);
-          self = std::min<std::int64_t>(self, kFullPercent - doctor);
-          if (doctor + self == 0) continue;
-          LostCell& cell = units[m.unit].lost.at(wi);
-          const std::int64_t f = sign * m.fte;
-          cell.self += f * self;
-          cell.doctor += f * doctor;
-          cell.by_class[cls] += f * (doctor + self);
-        }
-        for (std::uint8_t hit : matched_scratch) {
-          if (!hit) unmatched.at(wi) += sign;
-        }
+      auto& cuts = cuts_scratch;
+      cuts.clear();
+      cuts.push_back(lo);
+      cuts.push_back(hi + 1);
+      auto cut = [&](Date d) {
+        if (d > lo && d <= hi) cuts.push_back(d);
+      };
+      for (std::size_t i = c.first; i < c.last; ++i) {
+        cut(absences[i].from);
+        cut(effective_end(absences[i], horizon) + 1);
       }
+      for (const EmploymentRec& m : employments) {
+        cut(m.from);
+        cut(effective_end(m, horizon) + 1);
+      }
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const std::int32_t wa = calendar::workday_index(cuts[k]);
+        const std::int32_t wb = calendar::workday_index(cuts[k + 1]);
+        if (wa >= wb) continue;
+        lose_segment(employments, absences, c, cls, cuts[k], wa, wb, sign, horizon);
+      }
+    }
+  }
+
+  // One segment: the same records are active on every day of [wa, wb).
+  void lose_segment(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
+                    const Case& c, std::size_t cls, Date d, std::int32_t wa, std::int32_t wb, std::int64_t sign,
+                    Date horizon) {
+    active_scratch.clear();
+    for (std::size_t i = c.first; i < c.last; ++i) {
+      if (absences[i].from <= d && d <= effective_end(absences[i], horizon)) active_scratch.push_back(i);
+    }
+    if (active_scratch.empty()) return;  // free days inside the case
+    matched_scratch.assign(active_scratch.size(), 0);
+    for (const EmploymentRec& m : employments) {
+      if (d < m.from || d > effective_end(m, horizon)) continue;
+      std::int64_t doctor = 0;
+      std::int64_t self = 0;
+      for (std::size_t k = 0; k < active_scratch.size(); ++k) {
+        const AbsenceRec& x = absences[active_scratch[k]];
+        if (x.employment != 0 && x.employment != m.id) continue;
+        matched_scratch[k] = 1;
+        (x.kind == AbsenceKind::kDoctorCertified ? doctor : self) += x.grade;
+      }
+      // Doctor-certified grades first, self-certified fills what remains up to 100 %.
+      doctor = std::min<std::int64_t>(doctor, kFullPercent);
+      self = std::min<std::int64_t>(self, kFullPercent - doctor);
+      if (doctor + self == 0) continue;
+      const std::int64_t f = sign * m.fte;
+      const std::int64_t lost_self = f * self;
+      const std::int64_t lost_doctor = f * doctor;
+      LostCell* cells = units[m.unit].lost.range(wa, wb);
+      for (std::int32_t i = 0; i < wb - wa; ++i) {
+        cells[i].self += lost_self;
+        cells[i].doctor += lost_doctor;
+        cells[i].by_class[cls] += lost_self + lost_doctor;
+      }
+    }
+    std::int64_t unmatched_absences = 0;
+    for (std::uint8_t hit : matched_scratch) unmatched_absences += hit ? 0 : 1;
+    if (unmatched_absences != 0) {
+      std::int64_t* days = unmatched.range(wa, wb);
+      for (std::int32_t i = 0; i < wb - wa; ++i) days[i] += sign * unmatched_absences;
     }
   }
 
   void add_all(const EmployeeState& emp, std::int64_t sign) {
     for (const EmploymentRec& m : emp.employments) contract(m, calendar::kFirstSupported, kOpen, sign, as_of);
-    lose(emp.employments, emp.absences, {calendar::kFirstSupported, kOpen}, sign, as_of);
+    compute_cases(emp.absences, as_of, cases_scratch);
+    lose(emp.employments, emp.absences, cases_scratch, {calendar::kFirstSupported, kOpen}, sign, as_of);
   }
 
   ApplyResult on(const EmploymentSet& e) {
@@ -355,7 +394,7 @@ struct Projection::State {
     EmployeeState& emp = employees[ei];
     auto it = std::find_if(emp.employments.begin(), emp.employments.end(), [&](const auto& m) { return m.id == id; });
     std::optional<Period> range;
-    const std::vector<EmploymentRec> before = emp.employments;
+    employments_before.assign(emp.employments.begin(), emp.employments.end());
     if (it != emp.employments.end()) {
       range = Period{it->from, effective_end(*it, as_of)};
       contract(*it, calendar::kFirstSupported, kOpen, -1, as_of);
@@ -375,15 +414,19 @@ struct Projection::State {
       contract(*rec, calendar::kFirstSupported, kOpen, +1, as_of);
       add_member(rec->unit, ei);
     }
-    lose(before, emp.absences, *range, -1, as_of);
-    lose(emp.employments, emp.absences, *range, +1, as_of);
+    compute_cases(emp.absences, as_of, cases_scratch);
+    lose(employments_before, emp.absences, cases_scratch, *range, -1, as_of);
+    lose(emp.employments, emp.absences, cases_scratch, *range, +1, as_of);
   }
 
   ApplyResult on(const AbsenceSet& e) {
     const std::uint32_t ei = ensure_employee(e.employee);
-    const AbsenceRec rec{record_id(e.absence_id), e.employment_id ? record_id(*e.employment_id) : 0,
-                         e.from,      e.to.value_or(kOpen),
-                         e.grade,     e.kind};
+    const AbsenceRec rec{record_id(e.absence_id),
+                         e.employment_id ? record_id(*e.employment_id) : 0,
+                         e.from,
+                         e.to.value_or(kOpen),
+                         e.grade,
+                         e.kind};
     replace_absence(ei, rec.id, rec);
     return {};
   }
@@ -400,21 +443,22 @@ struct Projection::State {
     EmployeeState& emp = employees[ei];
     auto it = std::find_if(emp.absences.begin(), emp.absences.end(), [&](const auto& a) { return a.id == id; });
     if (it == emp.absences.end() && !rec) return;
-    std::optional<Period> range = case_hull(emp.absences, id, as_of, cases_scratch2);
-    std::vector<AbsenceRec> before = emp.absences;
-    if (it != emp.absences.end()) {
-      if (rec) {
-        *it = *rec;
-      } else {
-        emp.absences.erase(it);
-      }
-    } else {
-      emp.absences.push_back(*rec);
+    // The new list, built beside the old one (kept sorted by start).
+    auto& after = absences_after;
+    after.clear();
+    for (const AbsenceRec& a : emp.absences) {
+      if (a.id != id) after.push_back(a);
     }
-    sort_absences(emp.absences);
-    if (rec) widen(range, case_hull(emp.absences, id, as_of, cases_scratch2));
-    lose(emp.employments, before, *range, -1, as_of);
-    lose(emp.employments, emp.absences, *range, +1, as_of);
+    if (rec) {
+      after.insert(std::upper_bound(after.begin(), after.end(), *rec, absence_before), *rec);
+    }
+    compute_cases(emp.absences, as_of, cases_scratch);
+    compute_cases(after, as_of, cases_scratch2);
+    std::optional<Period> range = case_hull(emp.absences, cases_scratch, id);
+    widen(range, case_hull(after, cases_scratch2, id));
+    lose(emp.employments, emp.absences, cases_scratch, *range, -1, as_of);
+    lose(emp.employments, after, cases_scratch2, *range, +1, as_of);
+    emp.absences.assign(after.begin(), after.end());
   }
 
   ApplyResult on(const MeasureSet& e) {
@@ -439,17 +483,19 @@ struct Projection::State {
     const Date from = as_of;
     for (EmployeeState& emp : employees) {
       if (!emp.has_open_records()) continue;
+      compute_cases(emp.absences, from, cases_scratch);
+      compute_cases(emp.absences, to, cases_scratch2);
       std::optional<Period> range = Period{from + 1, to};
       for (const AbsenceRec& a : emp.absences) {
         if (a.to != kOpen) continue;
-        widen(range, case_hull(emp.absences, a.id, from, cases_scratch2));
-        widen(range, case_hull(emp.absences, a.id, to, cases_scratch2));
+        widen(range, case_hull(emp.absences, cases_scratch, a.id));
+        widen(range, case_hull(emp.absences, cases_scratch2, a.id));
       }
       for (const EmploymentRec& m : emp.employments) {
         if (m.to == kOpen) contract(m, from + 1, to, +1, to);
       }
-      lose(emp.employments, emp.absences, *range, -1, from);
-      lose(emp.employments, emp.absences, *range, +1, to);
+      lose(emp.employments, emp.absences, cases_scratch, *range, -1, from);
+      lose(emp.employments, emp.absences, cases_scratch2, *range, +1, to);
     }
     as_of = to;
   }
@@ -528,10 +574,9 @@ struct Projection::State {
           auto ps = static_cast<std::ptrdiff_t>(
               std::lower_bound(periods.begin(), periods.end(), s, [](const Period& p, Date d) { return p.end < d; }) -
               periods.begin());
-          auto pe = static_cast<std::ptrdiff_t>(
-                        std::upper_bound(periods.begin(), periods.end(), t,
-                                         [](Date d, const Period& p) { return d < p.start; }) -
-                        periods.begin()) -
+          auto pe = static_cast<std::ptrdiff_t>(std::upper_bound(periods.begin(), periods.end(), t,
+                                                                 [](Date d, const Period& p) { return d < p.start; }) -
+                                                periods.begin()) -
                     1;
           while (ps <= pe && !overlaps_workday(static_cast<std::size_t>(ps), s, t)) ++ps;
           while (pe >= ps && !overlaps_workday(static_cast<std::size_t>(pe), s, t)) --pe;
@@ -573,7 +618,9 @@ struct Projection::State {
                e.followups.capacity() * sizeof(FollowupRec);
     }
     // Hash-map nodes: the key string, the value and about two pointers of overhead each.
-    for (const auto& [k, v] : employee_index) bytes += sizeof(k) + sizeof(v) + 16 + (k.size() > 15 ? k.capacity() : 0);
+    for (const auto& [k, v] : employee_index) {
+      bytes += sizeof(std::string) + sizeof(v) + 16 + (k.size() > 15 ? k.capacity() : 0);
+    }
     bytes += employee_index.bucket_count() * sizeof(void*);
     bytes += event_ids.memory_bytes() + unmatched.memory_bytes();
     return bytes;
@@ -591,23 +638,34 @@ Projection& Projection::operator=(Projection&&) noexcept = default;
 ApplyResult Projection::apply(const Event& event) {
   State& s = *s_;
   const std::uint64_t fp = content_fingerprint(event);
-  if (const auto seen = s.event_ids.find(event.event_id)) {
-    if (*seen == fp) {
+  const detail::EventIdIndex::Probe seen = s.event_ids.probe(event.event_id);
+  if (seen.fingerprint) {
+    if (*seen.fingerprint == fp) {
       ++s.counters.events_duplicate;
       return {Outcome::kDuplicate, std::nullopt};
     }
     ++s.counters.events_rejected;
-    return {Outcome::kRejected,
-            Rejection{Reason::kConflict, "event_id was already applied with other content"}};
+    return {Outcome::kRejected, Rejection{Reason::kConflict, "event_id was already applied with other content"}};
   }
   ApplyResult r = std::visit([&](const auto& body) { return s.on(body); }, event.body);
   if (r.outcome == Outcome::kApplied) {
-    s.event_ids.insert(event.event_id, fp);
+    s.event_ids.insert(seen, fp);
     ++s.counters.events_applied;
   } else {
     ++s.counters.events_rejected;
   }
   return r;
+}
+
+void Projection::apply_batch(std::span<const Event> events, std::vector<ApplyResult>& results) {
+  constexpr std::size_t kAhead = 8;
+  results.clear();
+  results.reserve(events.size());
+  for (std::size_t i = 0; i < events.size() && i < kAhead; ++i) s_->event_ids.prefetch(events[i].event_id);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i + kAhead < events.size()) s_->event_ids.prefetch(events[i + kAhead].event_id);
+    results.push_back(apply(events[i]));
+  }
 }
 
 void Projection::set_as_of(Date as_of) {
@@ -620,9 +678,15 @@ void Projection::set_as_of(Date as_of) {
   }
 }
 
-Date Projection::as_of() const noexcept { return s_->as_of; }
-const ProjectionOptions& Projection::options() const noexcept { return s_->options; }
-std::size_t Projection::unit_count() const noexcept { return s_->units.size(); }
+Date Projection::as_of() const noexcept {
+  return s_->as_of;
+}
+const ProjectionOptions& Projection::options() const noexcept {
+  return s_->options;
+}
+std::size_t Projection::unit_count() const noexcept {
+  return s_->units.size();
+}
 
 const UnitInfo& Projection::unit(UnitId id) const {
   if (id >= s_->units.size()) throw std::out_of_range("no unit with this id");
@@ -647,7 +711,9 @@ bool Projection::is_descendant_or_self(UnitId unit, UnitId ancestor) const noexc
   return s_->in_subtree(unit, ancestor);
 }
 
-Figures Projection::figures(UnitId unit, Period period) const { return series(unit, {period}).front(); }
+Figures Projection::figures(UnitId unit, Period period) const {
+  return series(unit, {period}).front();
+}
 
 std::vector<Figures> Projection::series(UnitId root, const std::vector<Period>& periods) const {
   const State& s = *s_;

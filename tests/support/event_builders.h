@@ -8,9 +8,13 @@
 
 namespace naervaer::testing {
 
-inline Date day(const char* iso) { return *Date::parse_iso(iso); }
+inline Date day(const char* iso) {
+  return *Date::parse_iso(iso);
+}
 
-inline Hundredths pct(double p) { return static_cast<Hundredths>(p * 100.0 + 0.5); }
+inline Hundredths pct(double p) {
+  return static_cast<Hundredths>(p * 100.0 + 0.5);
+}
 
 class EventFactory {
  public:

@@ -39,8 +39,8 @@ sys_days parse_date(const std::string& text) {
 std::string format_date(sys_days day) {
   const year_month_day ymd{day};
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
   return buf;
 }
 
@@ -71,18 +71,18 @@ sys_days easter_sunday(int y) {
 std::set<sys_days> public_holidays(int y) {
   const sys_days easter = easter_sunday(y);
   return {
-      make_day(y, 1, 1),     // New Year's Day
-      easter - days{3},      // Maundy Thursday
-      easter - days{2},      // Good Friday
-      easter,                // Easter Sunday
-      easter + days{1},      // Easter Monday
-      make_day(y, 5, 1),     // Labour Day
-      make_day(y, 5, 17),    // Constitution Day
-      easter + days{39},     // Ascension Day
-      easter + days{49},     // Whit Sunday
-      easter + days{50},     // Whit Monday
-      make_day(y, 12, 25),   // Christmas Day
-      make_day(y, 12, 26),   // Boxing Day
+      make_day(y, 1, 1),    // New Year's Day
+      easter - days{3},     // Maundy Thursday
+      easter - days{2},     // Good Friday
+      easter,               // Easter Sunday
+      easter + days{1},     // Easter Monday
+      make_day(y, 5, 1),    // Labour Day
+      make_day(y, 5, 17),   // Constitution Day
+      easter + days{39},    // Ascension Day
+      easter + days{49},    // Whit Sunday
+      easter + days{50},    // Whit Monday
+      make_day(y, 12, 25),  // Christmas Day
+      make_day(y, 12, 26),  // Boxing Day
   };
 }
 
@@ -185,10 +185,12 @@ bool applies_to(const Absence& a, const Employment& e, sys_days d) {
 
 }  // namespace
 
-bool ref_is_working_day(const std::string& date) { return Calendar{}.is_working_day(parse_date(date)); }
+bool ref_is_working_day(const std::string& date) {
+  return Calendar{}.is_working_day(parse_date(date));
+}
 
-RefResult ref_compute(const std::vector<RefEmployment>& employments,
-                      const std::vector<RefAbsence>& absences, const std::string& as_of) {
+RefResult ref_compute(const std::vector<RefEmployment>& employments, const std::vector<RefAbsence>& absences,
+                      const std::string& as_of) {
   const sys_days asof = parse_date(as_of);
   Calendar calendar;
   RefResult result;
@@ -276,8 +278,7 @@ RefResult ref_compute(const std::vector<RefEmployment>& employments,
         RefDay& day = day_entry(e.source->unit, d);
         day.lost_doctor += fte * doctor_total;
         day.lost_self += fte * self_total;
-        day.lost_by_class[static_cast<std::size_t>(class_of_day(cases, d))] +=
-            fte * (doctor_total + self_total);
+        day.lost_by_class[static_cast<std::size_t>(class_of_day(cases, d))] += fte * (doctor_total + self_total);
       }
     }
   }

@@ -27,9 +27,9 @@ struct RefAbsence {
   std::string absence_id;
   bool doctor_certified = false;
   std::string from;
-  std::optional<std::string> to;                // inclusive; nullopt = open-ended
-  std::int64_t grade_hundredths = 10000;         // grade_percent × 100
-  std::optional<std::string> employment_id;      // restricts the absence to that employment
+  std::optional<std::string> to;             // inclusive; nullopt = open-ended
+  std::int64_t grade_hundredths = 10000;     // grade_percent × 100
+  std::optional<std::string> employment_id;  // restricts the absence to that employment
 };
 
 // Figures of ONE unit (its own employments only, no descendants) on ONE working day.
@@ -53,7 +53,7 @@ struct RefResult {
 };
 
 bool ref_is_working_day(const std::string& date);
-RefResult ref_compute(const std::vector<RefEmployment>& employments,
-                      const std::vector<RefAbsence>& absences, const std::string& as_of);
+RefResult ref_compute(const std::vector<RefEmployment>& employments, const std::vector<RefAbsence>& absences,
+                      const std::string& as_of);
 
 }  // namespace naervaer::reference

@@ -5,9 +5,13 @@
 namespace naervaer {
 namespace {
 
-Date d(const char* iso) { return *Date::parse_iso(iso); }
+Date d(const char* iso) {
+  return *Date::parse_iso(iso);
+}
 
-std::int32_t year_workdays(int y) { return calendar::working_days(Date::from_ymd(y, 1, 1), Date::from_ymd(y, 12, 31)); }
+std::int32_t year_workdays(int y) {
+  return calendar::working_days(Date::from_ymd(y, 1, 1), Date::from_ymd(y, 12, 31));
+}
 
 TEST(CalendarTest, EasterSundayMatchesKnownDates) {
   EXPECT_EQ(calendar::easter_sunday(2009), d("2009-04-12"));
@@ -37,7 +41,7 @@ TEST(CalendarTest, EveryMovableHolidayOf2010IsNotAWorkday) {
   }
   EXPECT_FALSE(calendar::is_public_holiday(d("2010-05-03")));
   EXPECT_TRUE(calendar::is_working_day(d("2010-05-03")));
-  EXPECT_TRUE(calendar::is_working_day(d("2010-12-24")));  // Christmas Eve is an ordinary day
+  EXPECT_TRUE(calendar::is_working_day(d("2010-12-24")));   // Christmas Eve is an ordinary day
   EXPECT_FALSE(calendar::is_working_day(d("2010-05-01")));  // a Saturday and a holiday
 }
 
@@ -46,7 +50,9 @@ TEST(CalendarTest, WhitMondayIsNotAWorkday) {
   EXPECT_TRUE(calendar::is_working_day(d("2026-05-26")));
 }
 
-TEST(CalendarTest, Year2025Has252WorkingDays) { EXPECT_EQ(year_workdays(2025), 252); }
+TEST(CalendarTest, Year2025Has252WorkingDays) {
+  EXPECT_EQ(year_workdays(2025), 252);
+}
 
 TEST(CalendarTest, Quarters2026Have63And59And66And65WorkingDays) {
   EXPECT_EQ(calendar::working_days(d("2026-01-01"), d("2026-03-31")), 63);

@@ -17,7 +17,7 @@ TEST(DateTest, RoundTripsEveryDayOverThreeCenturies) {
 TEST(DateTest, EpochIsThursdayFirstJanuary1970) {
   EXPECT_EQ(Date::from_ymd(1970, 1, 1).days(), 0);
   EXPECT_EQ(Date::from_ymd(1970, 1, 1).weekday(), 3);
-  EXPECT_EQ(Date::from_ymd(2009, 11, 2).weekday(), 0);  // a Monday
+  EXPECT_EQ(Date::from_ymd(2009, 11, 2).weekday(), 0);   // a Monday
   EXPECT_EQ(Date::from_ymd(1969, 12, 28).weekday(), 6);  // a Sunday, before the epoch
 }
 

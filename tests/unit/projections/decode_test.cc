@@ -44,13 +44,16 @@ TEST(DecodeTest, DecodesEveryEventType) {
   EXPECT_EQ(u.entity_key(), "U1");
   EXPECT_EQ(u.recorded_at_ms, (*Date::parse_iso("2010-04-06")).days() * 86400000LL + 6 * 3600000LL);
 
-  Event t = ok("{" + kHead +
-               R"("type":"target_set","unit":"U1","year":2010,"attendance_target_percent":93.5,"absence_threshold_percent":5.2})");
+  Event t = ok(
+      "{" + kHead +
+      R"("type":"target_set","unit":"U1","year":2010,"attendance_target_percent":93.5,"absence_threshold_percent":5.2})");
   EXPECT_EQ(std::get<TargetSet>(t.body), (TargetSet{"U1", 2010, 9350, 520}));
 
-  Event e = ok("{" + kHead +
-               R"("type":"employment_set","employee":"p1","employment_id":"m1","unit":"U1","from":"2009-11-01","fte_percent":80})");
-  EXPECT_EQ(std::get<EmploymentSet>(e.body), (EmploymentSet{"p1", "m1", "U1", *Date::parse_iso("2009-11-01"), {}, 8000}));
+  Event e = ok(
+      "{" + kHead +
+      R"("type":"employment_set","employee":"p1","employment_id":"m1","unit":"U1","from":"2009-11-01","fte_percent":80})");
+  EXPECT_EQ(std::get<EmploymentSet>(e.body),
+            (EmploymentSet{"p1", "m1", "U1", *Date::parse_iso("2009-11-01"), {}, 8000}));
   EXPECT_EQ(e.entity_key(), "p1");
 
   Event ec = ok("{" + kHead + R"("type":"employment_cancelled","employee":"p1","employment_id":"m1"})");
@@ -66,21 +69,24 @@ TEST(DecodeTest, DecodesEveryEventType) {
   Event ac = ok("{" + kHead + R"("type":"absence_cancelled","employee":"p1","absence_id":"a1"})");
   EXPECT_EQ(ac.type(), EventType::kAbsenceCancelled);
 
-  Event m = ok("{" + kHead +
-               R"("type":"measure_set","measure_id":"t1","units":["U1","U2"],"name":"Ta rotta på november","from":"2010-11-01"})");
+  Event m = ok(
+      "{" + kHead +
+      R"("type":"measure_set","measure_id":"t1","units":["U1","U2"],"name":"Ta rotta på november","from":"2010-11-01"})");
   EXPECT_EQ(std::get<MeasureSet>(m.body).units, (std::vector<std::string>{"U1", "U2"}));
   EXPECT_EQ(m.entity_key(), "t1");
 
   Event mc = ok("{" + kHead + R"("type":"measure_cancelled","measure_id":"t1"})");
   EXPECT_EQ(mc.type(), EventType::kMeasureCancelled);
 
-  Event f = ok("{" + kHead + R"("type":"followup_recorded","employee":"p1","step":"dialogue_meeting_1","date":"2010-05-01"})");
+  Event f = ok("{" + kHead +
+               R"("type":"followup_recorded","employee":"p1","step":"dialogue_meeting_1","date":"2010-05-01"})");
   EXPECT_EQ(std::get<FollowupRecorded>(f.body).step, FollowupStep::kDialogueMeeting1);
 }
 
 TEST(DecodeTest, SelfCertifiedDefaultsToFullGradeAndDoctorToo) {
-  EXPECT_EQ(std::get<AbsenceSet>(ok(absence(R"("kind":"self_certified","from":"2010-03-31","to":"2010-04-06")")).body).grade,
-            10000);
+  EXPECT_EQ(
+      std::get<AbsenceSet>(ok(absence(R"("kind":"self_certified","from":"2010-03-31","to":"2010-04-06")")).body).grade,
+      10000);
   EXPECT_EQ(std::get<AbsenceSet>(ok(absence(R"("kind":"doctor_certified","from":"2010-03-31")")).body).grade, 10000);
 }
 
@@ -108,8 +114,9 @@ TEST(DecodeTest, FingerprintChangesWithAnyField) {
 }
 
 TEST(DecodeTest, PercentsAreKeptInHundredths) {
-  const Event e = ok("{" + kHead +
-                     R"("type":"employment_set","employee":"p1","employment_id":"m1","unit":"U","from":"2010-01-01","fte_percent":33.333})");
+  const Event e = ok(
+      "{" + kHead +
+      R"("type":"employment_set","employee":"p1","employment_id":"m1","unit":"U","from":"2010-01-01","fte_percent":33.333})");
   EXPECT_EQ(std::get<EmploymentSet>(e.body).fte, 3333);
 }
 
@@ -143,18 +150,21 @@ TEST(DecodeTest, RejectsWrongTypes) {
             Reason::kWrongType);
   EXPECT_EQ(rejected("{" + kHead + R"("type":"target_set","unit":"U","year":2010.5,"attendance_target_percent":93})"),
             Reason::kWrongType);
-  EXPECT_EQ(rejected("{" + kHead + R"("type":"measure_set","measure_id":"t","units":"U1","name":"n","from":"2010-01-01"})"),
-            Reason::kWrongType);
+  EXPECT_EQ(
+      rejected("{" + kHead + R"("type":"measure_set","measure_id":"t","units":"U1","name":"n","from":"2010-01-01"})"),
+      Reason::kWrongType);
 }
 
 TEST(DecodeTest, RejectsBadEventIds) {
-  EXPECT_EQ(rejected(R"({"event_id":"","type":"measure_cancelled","recorded_at":"2010-04-06T08:00:00Z","measure_id":"t"})"),
-            Reason::kBadEventId);
+  EXPECT_EQ(
+      rejected(R"({"event_id":"","type":"measure_cancelled","recorded_at":"2010-04-06T08:00:00Z","measure_id":"t"})"),
+      Reason::kBadEventId);
   EXPECT_EQ(rejected(R"({"event_id":")" + std::string(129, 'x') +
                      R"(","type":"measure_cancelled","recorded_at":"2010-04-06T08:00:00Z","measure_id":"t"})"),
             Reason::kBadEventId);
-  EXPECT_EQ(rejected(R"({"event_id":7,"type":"measure_cancelled","recorded_at":"2010-04-06T08:00:00Z","measure_id":"t"})"),
-            Reason::kWrongType);
+  EXPECT_EQ(
+      rejected(R"({"event_id":7,"type":"measure_cancelled","recorded_at":"2010-04-06T08:00:00Z","measure_id":"t"})"),
+      Reason::kWrongType);
 }
 
 TEST(DecodeTest, RejectsUnknownTypes) {
@@ -164,8 +174,8 @@ TEST(DecodeTest, RejectsUnknownTypes) {
 TEST(DecodeTest, RejectsBadRecordedAt) {
   for (const char* t : {"2010-04-06", "2010-04-06T08:00:00", "2010-04-06 08:00:00Z", "2010-04-06T25:00:00Z",
                         "2010-02-30T08:00:00Z", "2010-04-06T08:00:00+2:00", "2010-04-06T08:00:00.Z"}) {
-    EXPECT_EQ(rejected(std::string(R"({"event_id":"e","type":"measure_cancelled","measure_id":"t","recorded_at":")") + t +
-                       "\"}"),
+    EXPECT_EQ(rejected(std::string(R"({"event_id":"e","type":"measure_cancelled","measure_id":"t","recorded_at":")") +
+                       t + "\"}"),
               Reason::kBadRecordedAt)
         << t;
   }
@@ -195,19 +205,24 @@ TEST(DecodeTest, RejectsImpossibleDates) {
   EXPECT_EQ(rejected(absence(R"("kind":"self_certified","from":"2009-02-30")")), Reason::kBadDate);
   EXPECT_EQ(rejected(absence(R"("kind":"self_certified","from":"2010-03-31","to":"31.03.2010")")), Reason::kBadDate);
   EXPECT_EQ(rejected(absence(R"("kind":"self_certified","from":"1850-01-01")")), Reason::kBadDate);
-  EXPECT_EQ(rejected("{" + kHead + R"("type":"followup_recorded","employee":"p1","step":"followup_plan","date":"2010-4-1"})"),
-            Reason::kBadDate);
+  EXPECT_EQ(
+      rejected("{" + kHead + R"("type":"followup_recorded","employee":"p1","step":"followup_plan","date":"2010-4-1"})"),
+      Reason::kBadDate);
 }
 
 TEST(DecodeTest, RejectsEndBeforeStart) {
   EXPECT_EQ(rejected(absence(R"("kind":"self_certified","from":"2010-04-06","to":"2010-04-05")")),
             Reason::kEndBeforeStart);
-  EXPECT_EQ(rejected("{" + kHead +
-                     R"("type":"employment_set","employee":"p1","employment_id":"m1","unit":"U","from":"2010-01-02","to":"2010-01-01","fte_percent":50})"),
-            Reason::kEndBeforeStart);
-  EXPECT_EQ(rejected("{" + kHead +
-                     R"("type":"measure_set","measure_id":"t","units":["U"],"name":"n","from":"2010-01-02","to":"2010-01-01"})"),
-            Reason::kEndBeforeStart);
+  EXPECT_EQ(
+      rejected(
+          "{" + kHead +
+          R"("type":"employment_set","employee":"p1","employment_id":"m1","unit":"U","from":"2010-01-02","to":"2010-01-01","fte_percent":50})"),
+      Reason::kEndBeforeStart);
+  EXPECT_EQ(
+      rejected(
+          "{" + kHead +
+          R"("type":"measure_set","measure_id":"t","units":["U"],"name":"n","from":"2010-01-02","to":"2010-01-01"})"),
+      Reason::kEndBeforeStart);
 }
 
 TEST(DecodeTest, RejectsGradesOutOfRange) {

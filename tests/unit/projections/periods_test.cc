@@ -5,7 +5,9 @@
 namespace naervaer {
 namespace {
 
-Date d(const char* iso) { return *Date::parse_iso(iso); }
+Date d(const char* iso) {
+  return *Date::parse_iso(iso);
+}
 
 TEST(PeriodsTest, PeriodContainingGivesWholeCalendarPeriods) {
   EXPECT_EQ(period_containing(d("2024-02-10"), Granularity::kMonth), (Period{d("2024-02-01"), d("2024-02-29")}));

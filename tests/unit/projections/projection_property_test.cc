@@ -56,8 +56,8 @@ class Generator {
       std::optional<Date> to;
       if (chance(0.6)) to = from + pick(500);
       static const Hundredths kFte[] = {2000, 3333, 5000, 8000, 10000, 4286};
-      e.body = EmploymentSet{emp, "m" + std::to_string(pick(3)), kUnits[static_cast<std::size_t>(3 + pick(4))], from,
-                             to, kFte[pick(6)]};
+      e.body = EmploymentSet{
+          emp, "m" + std::to_string(pick(3)), kUnits[static_cast<std::size_t>(3 + pick(4))], from, to, kFte[pick(6)]};
     } else if (r < 34) {
       e.body = EmploymentCancelled{emp, "m" + std::to_string(pick(3))};
     } else if (r < 90) {
@@ -111,7 +111,6 @@ struct Records {
   }
 };
 
-
 reference::RefResult reference_of(const Records& rec, Date as_of) {
   std::vector<RefEmployment> ms;
   for (const auto& [k, m] : rec.employments) {
@@ -137,10 +136,9 @@ void expect_equal_to_reference(const Projection& p, const Records& rec, std::uin
       reference::RefDay want;
       if (auto it = ref.days.find({unit_id, d.iso()}); it != ref.days.end()) want = it->second;
       const reference::RefDay have{got.contracted, got.lost_self, got.lost_doctor, got.lost_by_class};
-      ASSERT_EQ(have, want) << "seed " << seed << " unit " << unit_id << " day " << d.iso()
-                            << " contracted " << got.contracted << " vs " << want.contracted << ", lost self "
-                            << got.lost_self << " vs " << want.lost_self << ", doctor " << got.lost_doctor << " vs "
-                            << want.lost_doctor;
+      ASSERT_EQ(have, want) << "seed " << seed << " unit " << unit_id << " day " << d.iso() << " contracted "
+                            << got.contracted << " vs " << want.contracted << ", lost self " << got.lost_self << " vs "
+                            << want.lost_self << ", doctor " << got.lost_doctor << " vs " << want.lost_doctor;
     }
   }
 }

@@ -11,7 +11,7 @@ namespace {
 using testing::day;
 using testing::EventFactory;
 
-constexpr std::int64_t kWorkday = 10000;         // contracted scale
+constexpr std::int64_t kWorkday = 10000;          // contracted scale
 constexpr std::int64_t kLostWorkday = 100000000;  // lost scale
 
 class ProjectionTest : public ::testing::Test {
@@ -23,9 +23,7 @@ class ProjectionTest : public ::testing::Test {
     ASSERT_EQ(r.outcome, Outcome::kApplied) << (r.rejection ? r.rejection->detail : "");
   }
   UnitId unit(const char* id) { return *p.find_unit(id); }
-  Sums sums(const char* u, const char* from, const char* to) {
-    return p.figures(unit(u), {day(from), day(to)}).sums;
-  }
+  Sums sums(const char* u, const char* from, const char* to) { return p.figures(unit(u), {day(from), day(to)}).sums; }
   std::int64_t cls(const Sums& s, DurationClass c) { return s.lost_by_class[static_cast<std::size_t>(c)]; }
 
   EventFactory f;

@@ -92,9 +92,9 @@ TEST(ReferenceModelTest, EasterSundaysFromDomainAreHolidays) {
     EXPECT_FALSE(ref_is_working_day(easter_sunday)) << easter_sunday;
   }
   // Easter Monday, Maundy Thursday and Good Friday of those years fall on weekdays.
-  for (const char* holiday : {"2009-04-09", "2009-04-10", "2009-04-13", "2010-04-01", "2010-04-02",
-                              "2010-04-05", "2024-03-28", "2024-03-29", "2024-04-01", "2025-04-17",
-                              "2025-04-18", "2025-04-21", "2026-04-02", "2026-04-03", "2026-04-06"}) {
+  for (const char* holiday :
+       {"2009-04-09", "2009-04-10", "2009-04-13", "2010-04-01", "2010-04-02", "2010-04-05", "2024-03-28", "2024-03-29",
+        "2024-04-01", "2025-04-17", "2025-04-18", "2025-04-21", "2026-04-02", "2026-04-03", "2026-04-06"}) {
     EXPECT_FALSE(ref_is_working_day(holiday)) << holiday;
   }
   // Ascension (Easter + 39) and Whit Monday (Easter + 50) in 2010.
@@ -115,7 +115,7 @@ TEST(ReferenceModelTest, FixedHolidaysAndWeekends) {
   EXPECT_FALSE(ref_is_working_day("2025-01-04"));  // Saturday
   EXPECT_FALSE(ref_is_working_day("2025-01-05"));  // Sunday
   EXPECT_TRUE(ref_is_working_day("2025-01-02"));
-  EXPECT_TRUE(ref_is_working_day("2025-12-24"));   // Christmas Eve is not a public holiday
+  EXPECT_TRUE(ref_is_working_day("2025-12-24"));  // Christmas Eve is not a public holiday
 }
 
 TEST(ReferenceModelTest, TwentyTwentySevenWhitMondayCoincidesWithSeventeenthOfMay) {
@@ -149,14 +149,14 @@ TEST(ReferenceModelTest, NovemberTwoThousandNineWorkedExample) {
   const RefResult r = ref_compute(emps, abs, "2009-11-30");
 
   const RefDay nov = sum_over(r, "U", "2009-11");
-  EXPECT_EQ(nov.contracted, 168000);  // 21 working days × 0.8
+  EXPECT_EQ(nov.contracted, 168000);      // 21 working days × 0.8
   EXPECT_EQ(nov.lost_doctor, 400000000);  // 10 × 0.8 × 0.5 = 4.0
   EXPECT_EQ(nov.lost_self, 0);
   EXPECT_EQ(nov.lost_by_class, (std::array<std::int64_t, 6>{0, 400000000, 0, 0, 0, 0}));  // length 14: 8-16
   EXPECT_EQ(r.unmatched_absence_days, 0);
   // Absence 23.81 %: 100 × lost / contracted, both in workdays.
-  EXPECT_NEAR(100.0 * (static_cast<double>(nov.lost_doctor) / 1e8) / (static_cast<double>(nov.contracted) / 1e4),
-              23.81, 0.005);
+  EXPECT_NEAR(100.0 * (static_cast<double>(nov.lost_doctor) / 1e8) / (static_cast<double>(nov.contracted) / 1e4), 23.81,
+              0.005);
   EXPECT_EQ(r.days.size(), 21u);
   EXPECT_EQ(day_of(r, "U", "2009-11-02"), lost_day(0, 40000000, 1, 8000));
   EXPECT_EQ(day_of(r, "U", "2009-11-13"), lost_day(0, 40000000, 1, 8000));

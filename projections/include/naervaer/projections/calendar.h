@@ -16,7 +16,9 @@ namespace naervaer::calendar {
 inline constexpr Date kFirstSupported = Date::from_ymd(1900, 1, 1);
 inline constexpr Date kLastSupported = Date::from_ymd(2199, 12, 31);
 
-constexpr bool is_supported(Date d) noexcept { return d >= kFirstSupported && d <= kLastSupported; }
+constexpr bool is_supported(Date d) noexcept {
+  return d >= kFirstSupported && d <= kLastSupported;
+}
 
 // Easter Sunday by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
 Date easter_sunday(int year) noexcept;

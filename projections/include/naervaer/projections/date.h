@@ -39,13 +39,16 @@ class Date {
   constexpr Date operator+(std::int32_t n) const noexcept { return Date(days_ + n); }
   constexpr Date operator-(std::int32_t n) const noexcept { return Date(days_ - n); }
   constexpr std::int32_t operator-(Date other) const noexcept { return days_ - other.days_; }
-  constexpr auto operator<=>(const Date&) const = default;
+  constexpr auto operator<=>(const Date&) const =
+      default;  // NOLINT(modernize-use-nullptr): a clang-tidy 14 false positive
 
  private:
   std::int32_t days_ = 0;
 };
 
-constexpr bool is_leap_year(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+constexpr bool is_leap_year(int y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 constexpr int days_in_month(int y, int m) noexcept {
   constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -62,8 +62,8 @@ struct AbsenceSet {
   std::string absence_id;
   AbsenceKind kind = AbsenceKind::kSelfCertified;
   Date from;
-  std::optional<Date> to;                   // inclusive; none = open-ended
-  Hundredths grade = kFullPercent;          // doctor: 20 % .. 100 %; self: always 100 %
+  std::optional<Date> to;                    // inclusive; none = open-ended
+  Hundredths grade = kFullPercent;           // doctor: 20 % .. 100 %; self: always 100 %
   std::optional<std::string> employment_id;  // none = every employment active that day
   bool operator==(const AbsenceSet&) const = default;
 };
@@ -123,14 +123,14 @@ struct Event {
 
   [[nodiscard]] EventType type() const noexcept { return static_cast<EventType>(body.index()); }
   // The Kafka key of the contract: employee, unit or measure_id.
-  [[nodiscard]] std::string_view entity_key() const noexcept;
+  [[nodiscard]] std::string_view entity_key() const;
   bool operator==(const Event&) const = default;
 };
 
 // A 64-bit hash of the event's whole decoded content (type, recorded_at and every field),
 // independent of JSON formatting, key order and unknown fields. Equal events have equal
 // fingerprints; a repeated event_id with another fingerprint is a conflict.
-std::uint64_t content_fingerprint(const Event& e) noexcept;
+std::uint64_t content_fingerprint(const Event& e);
 
 // Why an event was rejected. The wire names (reason_code) are stable: they are the DLQ's
 // `reason` header and a metric label.

@@ -20,7 +20,9 @@ inline constexpr DurationClass kAllDurationClasses[] = {DurationClass::k1To7,   
 std::string_view to_string(DurationClass c) noexcept;  // "1-7", "8-16", ... "274+"
 DurationClass duration_class(std::int32_t case_length_days) noexcept;
 // Short-term is 1-7 and 8-16; long-term the rest.
-constexpr bool is_short_term(DurationClass c) noexcept { return c <= DurationClass::k8To16; }
+constexpr bool is_short_term(DurationClass c) noexcept {
+  return c <= DurationClass::k8To16;
+}
 
 // Exact integer sums. Contracted is in 1/10,000 workday (fte hundredths of a percent),
 // lost in 1/100,000,000 workday (fte hundredths × grade hundredths).
@@ -43,7 +45,9 @@ struct Sums {
   }
   bool operator==(const Sums&) const = default;
 
-  [[nodiscard]] double contracted_workdays() const noexcept { return static_cast<double>(contracted) / kContractedScale; }
+  [[nodiscard]] double contracted_workdays() const noexcept {
+    return static_cast<double>(contracted) / kContractedScale;
+  }
   [[nodiscard]] double lost_workdays() const noexcept { return static_cast<double>(lost()) / kLostScale; }
   // 100 × lost / contracted; none when nothing was contracted.
   [[nodiscard]] std::optional<double> absence_percent() const noexcept {

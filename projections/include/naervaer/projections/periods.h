@@ -29,7 +29,7 @@ Period period_containing(Date d, Granularity g) noexcept;
 std::vector<Period> periods_overlapping(Date from, Date to, Granularity g);
 
 enum class Window : std::uint8_t { k30d, k90d, k365d, kMtd, kQtd, kYtd, kLastMonth, kLast4q };
-inline constexpr Window kAllWindows[] = {Window::k30d, Window::k90d,  Window::k365d,     Window::kMtd,
+inline constexpr Window kAllWindows[] = {Window::k30d, Window::k90d, Window::k365d,      Window::kMtd,
                                          Window::kQtd, Window::kYtd, Window::kLastMonth, Window::kLast4q};
 std::string_view to_string(Window w) noexcept;  // "30d", "90d", "365d", "mtd", "qtd", "ytd", "last_month", "last_4q"
 std::optional<Window> parse_window(std::string_view s) noexcept;

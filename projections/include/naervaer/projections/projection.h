@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,9 +41,9 @@ struct [[nodiscard]] ApplyResult {
 
 struct UnitInfo {
   std::string id;
-  std::string name;                  // the id until the unit is registered
+  std::string name;  // the id until the unit is registered
   std::optional<UnitId> parent;
-  bool registered = false;           // false: only referenced so far (by an employment, ...)
+  bool registered = false;  // false: only referenced so far (by an employment, ...)
   std::vector<UnitId> children;
 };
 
@@ -81,6 +82,9 @@ class Projection {
   // Applies one event: a repeat of an event_id with the same content is a duplicate and
   // changes nothing; with other content it is rejected as a conflict.
   ApplyResult apply(const Event& event);
+  // The same as apply() on each event in order, but faster: it prefetches ahead. Results
+  // are appended to `results` (cleared first).
+  void apply_batch(std::span<const Event> events, std::vector<ApplyResult>& results);
 
   // Moves the as-of date (DOMAIN.md §6). Forward moves are incremental (open-ended
   // employments and absences grow); a backward move recomputes everything.
