@@ -4,5 +4,5 @@ add_library(naervaer_warnings INTERFACE)
 add_library(naervaer::warnings ALIAS naervaer_warnings)
 target_compile_options(naervaer_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
   $<$<BOOL:${NAERVAER_WARNINGS_AS_ERRORS}>:-Werror>)

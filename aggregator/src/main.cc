@@ -1,0 +1,191 @@
+// naervaer: one binary, subcommands (like kcat or rpk). Bad flags: one line and exit 2.
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "naervaer/ingest/generator.h"
+#include "naervaer/projections/decode.h"
+#include "naervaer/projections/encode.h"
+#include "naervaer/projections/projection.h"
+#include "summary_table.h"
+
+namespace po = boost::program_options;
+
+namespace naervaer {
+namespace {
+
+constexpr const char* kUsage = R"(usage: naervaer <command> [options]
+
+commands:
+  demo       generate a municipality, fold it, print the summary table
+  generate   write a synthetic municipality as JSON Lines
+  help       this text; `naervaer <command> --help` for a command's options
+)";
+
+// A usage error: reported as one line, exit status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Date today_local() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+Date parse_date_option(const std::string& name, const std::string& value) {
+  const auto d = Date::parse_iso(value);
+  if (!d) throw UsageError("--" + name + " must be a date YYYY-MM-DD, got \"" + value + "\"");
+  return *d;
+}
+
+po::variables_map parse(const std::string& command, po::options_description& desc, int argc, char** argv) {
+  desc.add_options()("help,h", "show the options of this command");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see `naervaer " + command + " --help`)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: naervaer " << command << " [options]\n\n" << desc << "\n";
+    std::exit(0);
+  }
+  return vm;
+}
+
+ingest::GeneratorOptions generator_options(const po::variables_map& vm, Date today) {
+  ingest::GeneratorOptions o;
+  o.seed = vm["seed"].as<std::uint64_t>();
+  o.employees = vm["employees"].as<int>();
+  if (o.employees < 1 || o.employees > 2'000'000) throw UsageError("--employees must be from 1 to 2000000");
+  o.to = vm.count("to") ? parse_date_option("to", vm["to"].as<std::string>()) : today;
+  o.from = vm.count("from") ? parse_date_option("from", vm["from"].as<std::string>())
+                            : Date::from_ymd(o.to.year() - 3, o.to.ymd().month, 1);
+  if (o.to < o.from) throw UsageError("--to is before --from");
+  return o;
+}
+
+void add_generator_options(po::options_description& desc) {
+  desc.add_options()("seed", po::value<std::uint64_t>()->default_value(1), "random seed (same seed, same data)")(
+      "employees", po::value<int>()->default_value(2000), "persons employed at any one time")(
+      "from", po::value<std::string>(), "first day (default: three years before --to)")("to", po::value<std::string>(),
+                                                                                        "last day (default: today)");
+}
+
+int cmd_generate(int argc, char** argv) {
+  po::options_description desc("generate options");
+  add_generator_options(desc);
+  desc.add_options()("out,o", po::value<std::string>(), "output file (default: standard output)");
+  const po::variables_map vm = parse("generate", desc, argc, argv);
+  const ingest::GeneratorOptions o = generator_options(vm, today_local());
+  std::ofstream file;
+  if (vm.count("out")) {
+    file.open(vm["out"].as<std::string>(), std::ios::binary);
+    if (!file) throw std::runtime_error("cannot write " + vm["out"].as<std::string>());
+  }
+  std::ostream& out = vm.count("out") ? file : std::cout;
+  std::string line;
+  const ingest::GeneratorSummary s = ingest::generate_municipality(o, [&](const Event& e) {
+    line.clear();
+    encode_event(e, line);
+    line += '\n';
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  });
+  out.flush();
+  if (!out) throw std::runtime_error("writing the events failed");
+  std::fprintf(stderr, "naervaer generate: %llu events, %llu units, %llu persons, %llu measures (%s .. %s)\n",
+               static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.units),
+               static_cast<unsigned long long>(s.persons), static_cast<unsigned long long>(s.measures),
+               o.from.iso().c_str(), o.to.iso().c_str());
+  return 0;
+}
+
+int cmd_demo(int argc, char** argv) {
+  po::options_description desc("demo options");
+  add_generator_options(desc);
+  desc.add_options()("today", po::value<std::string>(), "the as-of date (default: today)")(
+      "window", po::value<std::string>()->default_value("365d"), "30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q")(
+      "rows", po::value<std::size_t>()->default_value(25), "units to list");
+  const po::variables_map vm = parse("demo", desc, argc, argv);
+  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : today_local();
+  const auto window = parse_window(vm["window"].as<std::string>());
+  if (!window) throw UsageError("--window must be one of 30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q");
+  ingest::GeneratorOptions o = generator_options(vm, today);
+
+  std::fprintf(stderr, "naervaer demo: generating %d employees, %s .. %s, seed %llu\n", o.employees,
+               o.from.iso().c_str(), o.to.iso().c_str(), static_cast<unsigned long long>(o.seed));
+  // The whole wire path: every event is encoded to JSON, decoded and validated, then folded.
+  const auto started = std::chrono::steady_clock::now();
+  Projection projection(today, ProjectionOptions{5, std::nullopt});
+  EventDecoder decoder;
+  std::vector<Event> batch;
+  std::vector<ApplyResult> results;
+  std::uint64_t messages = 0, rejected = 0;
+  std::string json;
+  auto flush = [&] {
+    projection.apply_batch(batch, results);
+    batch.clear();
+  };
+  ingest::generate_municipality(o, [&](const Event& e) {
+    json.clear();
+    encode_event(e, json);
+    ++messages;
+    auto decoded = decoder.decode(json);
+    if (auto* ev = std::get_if<Event>(&decoded)) {
+      batch.push_back(std::move(*ev));
+      if (batch.size() == 1024) flush();
+    } else {
+      ++rejected;
+    }
+  });
+  flush();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const ProjectionStats st = projection.stats();
+  std::printf(
+      "%llu events in %.2f s (%.0f events/s): %llu applied, %llu duplicates, %llu rejected; "
+      "%zu units, %zu persons, state %.1f MiB\n\n",
+      static_cast<unsigned long long>(messages), seconds, static_cast<double>(messages) / seconds,
+      static_cast<unsigned long long>(st.events_applied), static_cast<unsigned long long>(st.events_duplicate),
+      static_cast<unsigned long long>(st.events_rejected + rejected), st.units, st.employees,
+      static_cast<double>(st.memory_bytes) / (1 << 20));
+  std::fputs(render_summary_table(projection, *window, vm["rows"].as<std::size_t>()).c_str(), stdout);
+  std::puts("\nThe full demo (embedded broker, aggregator, HTTP on 127.0.0.1:8080) is not built yet: see README.");
+  return 0;
+}
+
+}  // namespace
+}  // namespace naervaer
+
+int main(int argc, char** argv) {
+  using namespace naervaer;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "demo") return cmd_demo(argc - 1, argv + 1);
+    if (command == "generate") return cmd_generate(argc - 1, argv + 1);
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "naervaer: unknown command \"%s\" (try `naervaer help`)\n", command.c_str());
+    return 2;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "naervaer %s: %s\n", command.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "naervaer %s: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}
