@@ -6,18 +6,30 @@
 
 #include <variant>
 
+#include "naervaer/ingest/generator.h"
 #include "naervaer/projections/decode.h"
+#include "naervaer/projections/encode.h"
 #include "naervaer/projections/projection.h"
-#include "synthetic_events.h"
 
 namespace naervaer {
 namespace {
 
+// The generator of the demo: 10,000 employees over 5 years (about 0.5 M events).
 constexpr int kEmployees = 10000;
 constexpr int kYears = 5;
+const Date kAsOf = Date::from_ymd(2026, 11, 22);
 
 const std::vector<std::string>& messages() {
-  static const std::vector<std::string> m = bench::synthetic_events(kEmployees, kYears, 42, nullptr);
+  static const std::vector<std::string> m = [] {
+    std::vector<std::string> out;
+    ingest::GeneratorOptions o;
+    o.seed = 42;
+    o.employees = kEmployees;
+    o.from = Date::from_ymd(kAsOf.year() - kYears, 1, 1);
+    o.to = kAsOf;
+    ingest::generate_municipality(o, [&](const Event& e) { out.push_back(encode_event(e)); });
+    return out;
+  }();
   return m;
 }
 
@@ -33,8 +45,6 @@ const std::vector<Event>& decoded() {
   }();
   return events;
 }
-
-const Date kAsOf = Date::from_ymd(2026, 11, 22);
 
 void BM_CeilingSimdjsonParse(benchmark::State& state) {
   simdjson::dom::parser parser;
@@ -104,7 +114,7 @@ void BM_DecodeAndFold(benchmark::State& state) {
 void BM_QueryRootWindowsAndSeries(benchmark::State& state) {
   Projection p(kAsOf);
   for (const Event& e : decoded()) (void)p.apply(e);
-  const UnitId root = *p.find_unit("K");
+  const UnitId root = *p.find_unit("kommune");
   const auto months = periods_overlapping(Date::from_ymd(2026 - kYears, 1, 1), kAsOf, Granularity::kMonth);
   for (auto _ : state) {
     for (Window w : kAllWindows) benchmark::DoNotOptimize(p.figures(root, window_period(w, kAsOf)));
@@ -115,7 +125,7 @@ void BM_QueryRootWindowsAndSeries(benchmark::State& state) {
 void BM_QueryOneUnitMonthlySeries(benchmark::State& state) {
   Projection p(kAsOf);
   for (const Event& e : decoded()) (void)p.apply(e);
-  const UnitId unit = *p.find_unit("U7");
+  const UnitId unit = *p.find_unit("helse-3");
   const auto months = periods_overlapping(Date::from_ymd(2026 - kYears, 1, 1), kAsOf, Granularity::kMonth);
   for (auto _ : state) benchmark::DoNotOptimize(p.series(unit, months));
 }

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -46,7 +47,9 @@ Date parse_date_option(const std::string& name, const std::string& value) {
   return *d;
 }
 
-po::variables_map parse(const std::string& command, po::options_description& desc, int argc, char** argv) {
+// The parsed options, or none when --help was asked for (and printed).
+std::optional<po::variables_map> parse(const std::string& command, po::options_description& desc, int argc,
+                                       char** argv) {
   desc.add_options()("help,h", "show the options of this command");
   po::variables_map vm;
   try {
@@ -57,7 +60,7 @@ po::variables_map parse(const std::string& command, po::options_description& des
   }
   if (vm.count("help")) {
     std::cout << "usage: naervaer " << command << " [options]\n\n" << desc << "\n";
-    std::exit(0);
+    return std::nullopt;
   }
   return vm;
 }
@@ -85,7 +88,9 @@ int cmd_generate(int argc, char** argv) {
   po::options_description desc("generate options");
   add_generator_options(desc);
   desc.add_options()("out,o", po::value<std::string>(), "output file (default: standard output)");
-  const po::variables_map vm = parse("generate", desc, argc, argv);
+  const auto parsed = parse("generate", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   const ingest::GeneratorOptions o = generator_options(vm, today_local());
   std::ofstream file;
   if (vm.count("out")) {
@@ -115,7 +120,9 @@ int cmd_demo(int argc, char** argv) {
   desc.add_options()("today", po::value<std::string>(), "the as-of date (default: today)")(
       "window", po::value<std::string>()->default_value("365d"), "30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q")(
       "rows", po::value<std::size_t>()->default_value(25), "units to list");
-  const po::variables_map vm = parse("demo", desc, argc, argv);
+  const auto parsed = parse("demo", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : today_local();
   const auto window = parse_window(vm["window"].as<std::string>());
   if (!window) throw UsageError("--window must be one of 30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q");
@@ -155,8 +162,8 @@ int cmd_demo(int argc, char** argv) {
       "%zu units, %zu persons, state %.1f MiB\n\n",
       static_cast<unsigned long long>(messages), seconds, static_cast<double>(messages) / seconds,
       static_cast<unsigned long long>(st.events_applied), static_cast<unsigned long long>(st.events_duplicate),
-      static_cast<unsigned long long>(st.events_rejected + rejected), st.units, st.employees,
-      static_cast<double>(st.memory_bytes) / (1 << 20));
+      static_cast<unsigned long long>(st.events_rejected) + static_cast<unsigned long long>(rejected), st.units,
+      st.employees, static_cast<double>(st.memory_bytes) / (1 << 20));
   std::fputs(render_summary_table(projection, *window, vm["rows"].as<std::size_t>()).c_str(), stdout);
   std::puts("\nThe full demo (embedded broker, aggregator, HTTP on 127.0.0.1:8080) is not built yet: see README.");
   return 0;

@@ -261,7 +261,13 @@ GeneratorSummary generate_municipality(const GeneratorOptions& o, const std::fun
       u.id = std::string(spec.id) + "-" + std::to_string(k + 1);
       std::string kind_name = kind;
       kind_name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind_name[0])));
-      u.name = std::string(kind) == "hjemmetjeneste" ? kind_name + " " + place : place + " " + kind;
+      if (std::string_view(kind) == "hjemmetjeneste") {
+        u.name = kind_name;
+        u.name.append(" ").append(place);
+      } else {
+        u.name = place;
+        u.name.append(" ").append(kind);
+      }
       u.sector = s;
       u.positions = size;
       u.absence_multiplier = std::exp(std::normal_distribution<double>(-0.03, 0.28)(rng));

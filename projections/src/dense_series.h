@@ -21,7 +21,7 @@ class DenseSeries {
       values_.resize(static_cast<std::size_t>(hi - lo));
     } else if (lo < base_ || hi > end()) {
       const std::int32_t size = end() - base_;
-      const std::int32_t slack = std::max<std::int32_t>(size / 2, 64);
+      const std::int32_t slack = std::max<std::int32_t>(size / 4, 64);  // appends dominate: day after day
       const std::int32_t new_lo = lo < base_ ? std::min(lo, base_ - slack) : base_;
       const std::int32_t new_hi = hi > end() ? std::max(hi, end() + slack) : end();
       std::vector<T> grown(static_cast<std::size_t>(new_hi - new_lo));

@@ -166,6 +166,9 @@ struct Projection::State {
   std::vector<UnitId> tour;  // units in depth-first order, for subtree ranges
 
   std::vector<EmployeeState> employees;
+  // Per employee: the first day and the last day (kOpen when open-ended) of any employment,
+  // kept apart from the records so headcount queries can skip persons long gone cheaply.
+  std::vector<Period> employee_span;
   std::unordered_map<std::string, std::uint32_t> employee_index;
 
   std::map<std::string, MeasureSet> measures;
@@ -262,7 +265,10 @@ struct Projection::State {
 
   std::uint32_t ensure_employee(const std::string& id) {
     auto [it, inserted] = employee_index.try_emplace(id, static_cast<std::uint32_t>(employees.size()));
-    if (inserted) employees.emplace_back();
+    if (inserted) {
+      employees.emplace_back();
+      employee_span.push_back(Period{kOpen, calendar::kFirstSupported - 1});
+    }
     return it->second;
   }
 
@@ -417,6 +423,12 @@ struct Projection::State {
     compute_cases(emp.absences, as_of, cases_scratch);
     lose(employments_before, emp.absences, cases_scratch, *range, -1, as_of);
     lose(emp.employments, emp.absences, cases_scratch, *range, +1, as_of);
+    Period span{kOpen, calendar::kFirstSupported - 1};
+    for (const EmploymentRec& m : emp.employments) {
+      span.start = std::min(span.start, m.from);
+      span.end = std::max(span.end, m.to);
+    }
+    employee_span[ei] = span;
   }
 
   ApplyResult on(const AbsenceSet& e) {
@@ -553,6 +565,8 @@ struct Projection::State {
       const auto& members = units[u].members;
       for (std::size_t k = 0; k < members.size(); ++k) {
         if (k > 0 && members[k] == members[k - 1]) continue;
+        const Period span = employee_span[members[k]];
+        if (span.end < first || span.start > last) continue;
         const EmployeeState& emp = employees[members[k]];
         // Count each employee once: at the smallest unit id of their employments in the subtree.
         UnitId owner = u;
@@ -607,23 +621,26 @@ struct Projection::State {
     return f;
   }
 
-  std::size_t memory_bytes() const {
-    std::size_t bytes = units.capacity() * sizeof(UnitState) + employees.capacity() * sizeof(EmployeeState);
+  void memory(ProjectionStats& st) const {
+    st.unit_day_bytes = unmatched.memory_bytes();
+    st.record_bytes = units.capacity() * sizeof(UnitState) + employees.capacity() * sizeof(EmployeeState) +
+                      employee_span.capacity() * sizeof(Period);
     for (const UnitState& u : units) {
-      bytes += u.contracted.memory_bytes() + u.lost.memory_bytes() + u.members.capacity() * sizeof(std::uint32_t) +
-               u.info.children.capacity() * sizeof(UnitId) + u.targets.size() * 64;
+      st.unit_day_bytes += u.contracted.memory_bytes() + u.lost.memory_bytes();
+      st.record_bytes += u.members.capacity() * sizeof(std::uint32_t) + u.info.children.capacity() * sizeof(UnitId) +
+                         u.targets.size() * 64;
     }
     for (const EmployeeState& e : employees) {
-      bytes += e.employments.capacity() * sizeof(EmploymentRec) + e.absences.capacity() * sizeof(AbsenceRec) +
-               e.followups.capacity() * sizeof(FollowupRec);
+      st.record_bytes += e.employments.capacity() * sizeof(EmploymentRec) + e.absences.capacity() * sizeof(AbsenceRec) +
+                         e.followups.capacity() * sizeof(FollowupRec);
     }
     // Hash-map nodes: the key string, the value and about two pointers of overhead each.
     for (const auto& [k, v] : employee_index) {
-      bytes += sizeof(std::string) + sizeof(v) + 16 + (k.size() > 15 ? k.capacity() : 0);
+      st.record_bytes += sizeof(std::string) + sizeof(v) + 16 + (k.size() > 15 ? k.capacity() : 0);
     }
-    bytes += employee_index.bucket_count() * sizeof(void*);
-    bytes += event_ids.memory_bytes() + unmatched.memory_bytes();
-    return bytes;
+    st.record_bytes += employee_index.bucket_count() * sizeof(void*);
+    st.event_id_bytes = event_ids.memory_bytes();
+    st.memory_bytes = st.unit_day_bytes + st.record_bytes + st.event_id_bytes;
   }
 };
 
@@ -734,34 +751,57 @@ std::vector<Figures> Projection::series(UnitId root, const std::vector<Period>& 
 }
 
 std::vector<Figures> Projection::all_units(Period period) const {
+  return std::move(all_units(std::span<const Period>(&period, 1)).front());
+}
+
+std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> periods) const {
   const State& s = *s_;
   const std::size_t n = s.units.size();
-  std::vector<Sums> sums(n);
-  auto [a, b] = s.clipped(period);
-  for (UnitId u = 0; u < n; ++u) s.own_sums(s.units[u], a, b, sums[u]);
-  // Children follow their parent in the tour: walking it backwards rolls every subtree up.
-  for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
-    if (const auto parent = s.units[*it].info.parent) sums[*parent] += sums[*it];
-  }
-  // Headcount: each employee counts once in every unit on the paths from their units up.
-  std::vector<std::int32_t> heads(n, 0);
-  std::vector<UnitId> path;
-  const Date end = std::min(period.end, s.as_of);
-  for (const EmployeeState& emp : s.employees) {
-    path.clear();
-    for (const EmploymentRec& m : emp.employments) {
-      const Date lo = std::max(m.from, period.start);
-      const Date hi = std::min(effective_end(m, s.as_of), end);
-      if (lo > hi || calendar::working_days(lo, hi) == 0) continue;
-      for (std::optional<UnitId> u = m.unit; u; u = s.units[*u].info.parent) path.push_back(*u);
+  const std::size_t np = periods.size();
+  std::vector<std::vector<Sums>> sums(np, std::vector<Sums>(n));
+  for (std::size_t p = 0; p < np; ++p) {
+    auto [a, b] = s.clipped(periods[p]);
+    for (UnitId u = 0; u < n; ++u) s.own_sums(s.units[u], a, b, sums[p][u]);
+    // Children follow their parent in the tour: walking it backwards rolls every subtree up.
+    for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
+      if (const auto parent = s.units[*it].info.parent) sums[p][*parent] += sums[p][*it];
     }
-    std::sort(path.begin(), path.end());
-    path.erase(std::unique(path.begin(), path.end()), path.end());
-    for (UnitId u : path) ++heads[u];
   }
-  std::vector<Figures> out;
-  out.reserve(n);
-  for (UnitId u = 0; u < n; ++u) out.push_back(s.make_figures(period, heads[u], sums[u]));
+  // Headcount: each employee counts once in every unit on the paths from their units up,
+  // for each period in which one of those employments has a working day.
+  std::vector<std::vector<std::int32_t>> heads(np, std::vector<std::int32_t>(n, 0));
+  Date first = kOpen;
+  Date last = calendar::kFirstSupported;
+  for (const Period& p : periods) {
+    first = std::min(first, p.start);
+    last = std::max(last, std::min(p.end, s.as_of));
+  }
+  std::vector<UnitId> path;
+  for (std::size_t ei = 0; ei < s.employees.size(); ++ei) {
+    const Period span = s.employee_span[ei];
+    if (span.end < first || span.start > last) continue;
+    const EmployeeState& emp = s.employees[ei];
+    for (std::size_t p = 0; p < np; ++p) {
+      const Date end = std::min(periods[p].end, s.as_of);
+      path.clear();
+      for (const EmploymentRec& m : emp.employments) {
+        const Date lo = std::max(m.from, periods[p].start);
+        const Date hi = std::min(effective_end(m, s.as_of), end);
+        if (lo > hi || calendar::working_days(lo, hi) == 0) continue;
+        for (std::optional<UnitId> u = m.unit; u; u = s.units[*u].info.parent) path.push_back(*u);
+      }
+      if (emp.employments.size() > 1) {
+        std::sort(path.begin(), path.end());
+        path.erase(std::unique(path.begin(), path.end()), path.end());
+      }
+      for (UnitId u : path) ++heads[p][u];
+    }
+  }
+  std::vector<std::vector<Figures>> out(np);
+  for (std::size_t p = 0; p < np; ++p) {
+    out[p].reserve(n);
+    for (UnitId u = 0; u < n; ++u) out[p].push_back(s.make_figures(periods[p], heads[p][u], sums[p][u]));
+  }
   return out;
 }
 
@@ -792,6 +832,97 @@ TargetView Projection::target(UnitId unit, int year) const {
   return v;
 }
 
+namespace {
+
+// Due days counted from the case's first day s (DOMAIN.md §11): s + N weeks - 1 day.
+constexpr std::array<std::int32_t, kFollowupStepCount> kDueAfterDays = {4 * 7 - 1, 7 * 7 - 1, 8 * 7 - 1, 26 * 7 - 1};
+
+}  // namespace
+
+FollowupReport Projection::followups(UnitId unit, Period due_in) const {
+  const State& s = *s_;
+  FollowupReport report;
+  const Date last_due = std::min(due_in.end, s.as_of);
+  std::vector<Case> cases;
+  std::vector<std::size_t> active;
+  for (std::size_t ei = 0; ei < s.employees.size(); ++ei) {
+    const EmployeeState& emp = s.employees[ei];
+    if (emp.absences.empty()) continue;
+    compute_cases(emp.absences, s.as_of, cases);
+    bool counted = false;
+    for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+      const Case& c = cases[ci];
+      for (std::size_t step = 0; step < kFollowupStepCount; ++step) {
+        const Date due = c.start + kDueAfterDays[step];
+        // Due only while the case still runs, and only days in the period up to the as-of date.
+        if (due > c.end || due < due_in.start || due > last_due) continue;
+        const bool employed_here = std::any_of(emp.employments.begin(), emp.employments.end(), [&](const auto& m) {
+          return m.from <= due && due <= effective_end(m, s.as_of) && s.in_subtree(m.unit, unit);
+        });
+        if (!employed_here) continue;
+        if (static_cast<FollowupStep>(step) == FollowupStep::kDialogueMeeting1) {
+          // Only when the absence is 100 % on the due day, on every employment it applies to.
+          std::int64_t worst = kFullPercent;
+          for (const EmploymentRec& m : emp.employments) {
+            if (due < m.from || due > effective_end(m, s.as_of)) continue;
+            std::int64_t doctor = 0, self = 0;
+            for (std::size_t i = c.first; i < c.last; ++i) {
+              const AbsenceRec& x = emp.absences[i];
+              if (x.from > due || due > effective_end(x, s.as_of)) continue;
+              if (x.employment != 0 && x.employment != m.id) continue;
+              (x.kind == AbsenceKind::kDoctorCertified ? doctor : self) += x.grade;
+            }
+            worst = std::min(worst, std::min<std::int64_t>(doctor + self, kFullPercent));
+          }
+          if (worst < kFullPercent) continue;
+        }
+        // A step recorded for this case: dated within it (or after it, before the next).
+        const Date next_start = ci + 1 < cases.size() ? cases[ci + 1].start : kOpen;
+        std::optional<Date> done;
+        for (const FollowupRec& f : emp.followups) {
+          if (static_cast<std::size_t>(f.step) != step || f.date < c.start || f.date >= next_start) continue;
+          if (!done || f.date < *done) done = f.date;
+        }
+        FollowupCounts& counts = report.steps[step];
+        ++counts.due;
+        if (done && *done <= due) {
+          ++counts.done_on_time;
+        } else if (done && *done <= s.as_of) {
+          ++counts.late;
+        } else {
+          ++counts.overdue;
+        }
+        counted = true;
+      }
+    }
+    report.persons += counted ? 1 : 0;
+  }
+  report.masked = figures(unit, due_in).headcount < s.options.masking_limit;
+  return report;
+}
+
+FrequentShortTerm Projection::frequent_short_term(UnitId unit, std::int32_t days, std::int32_t min_cases) const {
+  const State& s = *s_;
+  const Period window{s.as_of - (days - 1), s.as_of};
+  FrequentShortTerm out;
+  std::vector<Case> cases;
+  for (std::size_t ei = 0; ei < s.employees.size(); ++ei) {
+    const EmployeeState& emp = s.employees[ei];
+    const bool employed_here = std::any_of(emp.employments.begin(), emp.employments.end(), [&](const auto& m) {
+      return m.from <= window.end && effective_end(m, s.as_of) >= window.start && s.in_subtree(m.unit, unit);
+    });
+    if (!employed_here) continue;
+    compute_cases(emp.absences, s.as_of, cases);
+    std::int32_t short_cases = 0;
+    for (const Case& c : cases) {
+      if (window.contains(c.start) && is_short_term(duration_class(c.end - c.start + 1))) ++short_cases;
+    }
+    out.persons += short_cases >= min_cases ? 1 : 0;
+  }
+  out.masked = figures(unit, window).headcount < s.options.masking_limit;
+  return out;
+}
+
 std::vector<Measure> Projection::measures() const {
   std::vector<Measure> out;
   out.reserve(s_->measures.size());
@@ -815,7 +946,7 @@ ProjectionStats Projection::stats() const {
   }
   st.measures = s_->measures.size();
   st.remembered_event_ids = s_->event_ids.size();
-  st.memory_bytes = s_->memory_bytes();
+  s_->memory(st);
   return st;
 }
 

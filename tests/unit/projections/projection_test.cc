@@ -336,6 +336,65 @@ TEST_F(ProjectionTest, APeriodWithNothingContractedHasNoPercent) {
   EXPECT_FALSE(fig.sums.attendance_percent());
 }
 
+TEST_F(ProjectionTest, FollowupStepsAreDueOnTimeLateOrOverdue) {
+  apply(f.unit("U"));
+  for (int i = 0; i < 5; ++i) apply(f.employment("P" + std::to_string(i), "m", "U", "2009-01-01", 100));
+  // P0: 100 % from 4 January to 30 April 2010 (117 days): plan due 31 Jan, dialogue
+  // meeting 1 due 21 Feb, activity requirement due 28 Feb; dialogue meeting 2 (4 July)
+  // is not due: the case has ended by then.
+  apply(f.doctor("P0", "a", "2010-01-04", "2010-04-30", 100));
+  apply(f.make(FollowupRecorded{"P0", FollowupStep::kFollowupPlan, day("2010-01-25")}));
+  apply(f.make(FollowupRecorded{"P0", FollowupStep::kDialogueMeeting1, day("2010-03-01")}));
+  // P1: 50 % from 4 January to 31 March: no dialogue meeting 1 (not 100 % on its due day).
+  apply(f.doctor("P1", "a", "2010-01-04", "2010-03-31", 50));
+  // P2: a short case: nothing is due.
+  apply(f.self_certified("P2", "a", "2010-01-04", "2010-01-06"));
+  const FollowupReport r = p.followups(unit("U"), {day("2010-01-01"), day("2010-12-31")});
+  const auto& plan = r.steps[static_cast<std::size_t>(FollowupStep::kFollowupPlan)];
+  const auto& dm1 = r.steps[static_cast<std::size_t>(FollowupStep::kDialogueMeeting1)];
+  const auto& activity = r.steps[static_cast<std::size_t>(FollowupStep::kActivityRequirement)];
+  const auto& dm2 = r.steps[static_cast<std::size_t>(FollowupStep::kDialogueMeeting2)];
+  EXPECT_EQ(plan.due, 2);
+  EXPECT_EQ(plan.done_on_time, 1);
+  EXPECT_EQ(plan.overdue, 1);
+  EXPECT_EQ(dm1.due, 1);
+  EXPECT_EQ(dm1.late, 1);
+  EXPECT_EQ(activity.due, 2);
+  EXPECT_EQ(activity.overdue, 2);
+  EXPECT_EQ(dm2.due, 0);
+  EXPECT_EQ(r.persons, 2);
+  EXPECT_FALSE(r.masked);
+  // Seen on 15 February: only the plans are due yet.
+  Projection early(day("2010-02-15"));
+  EventFactory g;
+  (void)early.apply(g.unit("U"));
+  (void)early.apply(g.employment("P0", "m", "U", "2009-01-01", 100));
+  (void)early.apply(g.doctor("P0", "a", "2010-01-04", "2010-04-30", 100));
+  const FollowupReport e = early.followups(0, {day("2010-01-01"), day("2010-12-31")});
+  EXPECT_EQ(e.steps[static_cast<std::size_t>(FollowupStep::kFollowupPlan)].overdue, 1);
+  EXPECT_EQ(e.steps[static_cast<std::size_t>(FollowupStep::kDialogueMeeting1)].due, 0);
+  EXPECT_TRUE(e.masked);
+}
+
+TEST_F(ProjectionTest, FrequentShortTermAbsenceCountsPersonsWithFourShortCases) {
+  apply(f.unit("U"));
+  for (int i = 0; i < 5; ++i) apply(f.employment("P" + std::to_string(i), "m", "U", "2009-01-01", 100));
+  // P0: four one-day spells 20 days apart: four cases in the last 365 days.
+  for (const char* d : {"2010-03-01", "2010-03-22", "2010-04-12", "2010-05-03"}) {
+    apply(f.self_certified("P0", d, d, d));
+  }
+  // P1: four spells, but 10 days apart: they merge into one case.
+  for (const char* d : {"2010-03-01", "2010-03-11", "2010-03-22", "2010-04-01"}) {
+    apply(f.self_certified("P1", d, d, d));
+  }
+  // P2: three short cases only.
+  for (const char* d : {"2010-03-01", "2010-04-01", "2010-05-03"}) apply(f.self_certified("P2", d, d, d));
+  const FrequentShortTerm r = p.frequent_short_term(unit("U"));
+  EXPECT_EQ(r.persons, 1);
+  EXPECT_FALSE(r.masked);
+  EXPECT_EQ(p.frequent_short_term(unit("U"), 365, 3).persons, 2);
+}
+
 TEST(BandTest, NavBandsAreTenPercentAroundTheReference) {
   EXPECT_EQ(compare_band(5.6, 5.0), Band::kRed);
   EXPECT_EQ(compare_band(5.5, 5.0), Band::kYellow);

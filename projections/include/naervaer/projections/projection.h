@@ -8,6 +8,7 @@
 // with apply() or set_as_of().
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -59,6 +60,28 @@ struct Measure {
   MeasureSet record;
 };
 
+// Follow-up of cases (DOMAIN.md §11) for one step, over the steps due in a period.
+struct FollowupCounts {
+  std::int32_t due = 0;           // steps due in the period (and on or before the as-of date)
+  std::int32_t done_on_time = 0;  // recorded on or before the due day
+  std::int32_t late = 0;          // recorded after the due day
+  std::int32_t overdue = 0;       // not recorded by the as-of date
+};
+inline constexpr std::size_t kFollowupStepCount = 4;
+
+struct FollowupReport {
+  std::array<FollowupCounts, kFollowupStepCount> steps{};  // indexed by FollowupStep
+  std::int32_t persons = 0;                                // distinct persons with a step due
+  bool masked = true;                                      // the unit has fewer persons than the masking limit
+};
+
+// Frequent short-term absence (DOMAIN.md §12): persons with at least `min_cases` short-term
+// cases starting in the last `days` days. Only ever a count per unit, masked like figures.
+struct FrequentShortTerm {
+  std::int32_t persons = 0;
+  bool masked = true;
+};
+
 struct ProjectionStats {
   std::uint64_t events_applied = 0;
   std::uint64_t events_duplicate = 0;
@@ -69,7 +92,11 @@ struct ProjectionStats {
   std::size_t absences = 0;
   std::size_t measures = 0;
   std::size_t remembered_event_ids = 0;
-  std::size_t memory_bytes = 0;  // an estimate of the heap the state holds
+  // Estimates of the heap the state holds, in total and by part.
+  std::size_t memory_bytes = 0;
+  std::size_t unit_day_bytes = 0;  // per-unit, per-working-day figures
+  std::size_t record_bytes = 0;    // employees, employments, absences, indexes
+  std::size_t event_id_bytes = 0;  // the event_id index (duplicates, conflicts)
 };
 
 class Projection {
@@ -105,10 +132,20 @@ class Projection {
   [[nodiscard]] std::vector<Figures> series(UnitId unit, const std::vector<Period>& periods) const;
   // One Figures per unit (index = UnitId) for one period: a single pass over all units.
   [[nodiscard]] std::vector<Figures> all_units(Period period) const;
+  // The same for several periods at once (result[p][unit]): one pass over all employees.
+  [[nodiscard]] std::vector<std::vector<Figures>> all_units(std::span<const Period> periods) const;
   // The unit's own figures on one day (no descendants, no clipping, no masking): for tests.
   [[nodiscard]] Sums own_day(UnitId unit, Date day) const;
 
   [[nodiscard]] TargetView target(UnitId unit, int year) const;
+
+  // Follow-up steps due in `due_in` for persons employed in the unit (or a descendant) on
+  // the due day.
+  [[nodiscard]] FollowupReport followups(UnitId unit, Period due_in) const;
+  // Persons employed in the unit (or a descendant) during the last `days` days with at
+  // least `min_cases` short-term cases starting in them.
+  [[nodiscard]] FrequentShortTerm frequent_short_term(UnitId unit, std::int32_t days = 365,
+                                                      std::int32_t min_cases = 4) const;
   [[nodiscard]] std::vector<Measure> measures() const;
   // Absence days (per absence, working days up to the as-of date) that applied to no
   // active employment and so count nowhere.

@@ -1,0 +1,112 @@
+// Scale: one municipality of N employees over Y years (default 50,000 × 10), folded in
+// memory. Prints the memory an employee and a unit cost, and how query time grows with
+// the window's length. A measurement to run by hand (minutes at 500,000 employees):
+//   build/release/bench/naervaer_scale_bench [employees] [years]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "naervaer/ingest/generator.h"
+#include "naervaer/projections/projection.h"
+
+namespace {
+
+double rss_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      double kib = 0;
+      status >> kib;
+      return kib / 1024;
+    }
+    status.ignore(1 << 12, '\n');
+  }
+  return 0;
+}
+
+template <class F>
+double median_ms(int reps, F&& f) {
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    const auto a = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace naervaer;
+  const int employees = argc > 1 ? std::atoi(argv[1]) : 50000;
+  const int years = argc > 2 ? std::atoi(argv[2]) : 10;
+  const Date as_of = Date::from_ymd(2026, 11, 22);
+  ingest::GeneratorOptions o;
+  o.employees = employees;
+  o.from = Date::from_ymd(as_of.year() - years, 1, 1);
+  o.to = as_of;
+
+  const double rss_before = rss_mib();
+  Projection p(as_of);
+  std::vector<Event> batch;
+  std::vector<ApplyResult> results;
+  std::uint64_t events = 0;
+  const auto start = std::chrono::steady_clock::now();
+  ingest::generate_municipality(o, [&](const Event& e) {
+    batch.push_back(e);
+    if (batch.size() == 4096) {
+      p.apply_batch(batch, results);
+      events += batch.size();
+      batch.clear();
+      if (events % (1 << 20) < 4096) std::fprintf(stderr, "\r%llu events", static_cast<unsigned long long>(events));
+    }
+  });
+  p.apply_batch(batch, results);
+  events += batch.size();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const ProjectionStats st = p.stats();
+  std::fprintf(stderr, "\n");
+  std::printf(
+      "municipality: %d employees at a time over %d years: %llu events, %zu persons, %zu units, "
+      "%zu employments, %zu absences\n",
+      employees, years, static_cast<unsigned long long>(events), st.employees, st.units, st.employments, st.absences);
+  std::printf("generate + fold: %.1f s (%.0f events/s including the generator)\n", seconds,
+              static_cast<double>(events) / seconds);
+  std::printf("state estimate %.1f MiB; process RSS grew %.1f MiB\n", static_cast<double>(st.memory_bytes) / (1 << 20),
+              rss_mib() - rss_before);
+  std::printf("  unit-day figures %.1f MiB: %.0f KiB per unit (%d years of working days)\n",
+              static_cast<double>(st.unit_day_bytes) / (1 << 20),
+              static_cast<double>(st.unit_day_bytes) / 1024 / static_cast<double>(st.units), years);
+  std::printf("  records %.1f MiB: %.0f bytes per person ever employed\n",
+              static_cast<double>(st.record_bytes) / (1 << 20),
+              static_cast<double>(st.record_bytes) / static_cast<double>(st.employees));
+  std::printf("  event ids %.1f MiB: %.1f bytes per event\n", static_cast<double>(st.event_id_bytes) / (1 << 20),
+              static_cast<double>(st.event_id_bytes) / static_cast<double>(st.remembered_event_ids));
+
+  const UnitId root = *p.find_unit("kommune");
+  const UnitId unit = *p.find_unit("helse-3");
+  std::printf("\nquery time (median of 9) by window length:\n%10s %14s %14s %16s\n", "days", "root (ms)", "unit (ms)",
+              "all units (ms)");
+  for (int days : {30, 90, 365, 1095, 3650}) {
+    const Period w{as_of - (days - 1), as_of};
+    const double r = median_ms(9, [&] { (void)p.figures(root, w); });
+    const double u = median_ms(9, [&] { (void)p.figures(unit, w); });
+    const double a = median_ms(9, [&] { (void)p.all_units(w); });
+    std::printf("%10d %14.3f %14.3f %16.3f\n", days, r, u, a);
+  }
+  const auto months = periods_overlapping(o.from, as_of, Granularity::kMonth);
+  std::vector<Period> windows;
+  for (Window w : kAllWindows) windows.push_back(window_period(w, as_of));
+  std::printf("all units, all 8 windows at once (a /metrics scrape): %.3f ms\n",
+              median_ms(9, [&] { (void)p.all_units(std::span<const Period>(windows)); }));
+  std::printf("monthly series over %zu months: root %.3f ms, unit %.3f ms\n", months.size(),
+              median_ms(9, [&] { (void)p.series(root, months); }), median_ms(9, [&] { (void)p.series(unit, months); }));
+  return 0;
+}
