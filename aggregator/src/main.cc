@@ -1,19 +1,24 @@
 // naervaer: one binary, subcommands (like kcat or rpk). Bad flags: one line and exit 2.
+#include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
+#include "broker.h"
 #include "naervaer/ingest/generator.h"
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
 #include "naervaer/projections/projection.h"
+#include "service.h"
 #include "summary_table.h"
 
 namespace po = boost::program_options;
@@ -24,6 +29,8 @@ namespace {
 constexpr const char* kUsage = R"(usage: naervaer <command> [options]
 
 commands:
+  broker     the embedded Kafka-protocol broker (development and tests)
+  aggregate  the aggregator: consume events, keep figures in RocksDB, serve HTTP
   demo       generate a municipality, fold it, print the summary table
   generate   write a synthetic municipality as JSON Lines
   help       this text; `naervaer <command> --help` for a command's options
@@ -82,6 +89,95 @@ void add_generator_options(po::options_description& desc) {
       "employees", po::value<int>()->default_value(2000), "persons employed at any one time")(
       "from", po::value<std::string>(), "first day (default: three years before --to)")("to", po::value<std::string>(),
                                                                                         "last day (default: today)");
+}
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+  g_stop = true;
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// "-X name=value" pairs for librdkafka.
+kafka::Config kafka_config(const po::variables_map& vm) {
+  kafka::Config out;
+  if (!vm.count("X")) return out;
+  for (const std::string& kv : vm["X"].as<std::vector<std::string>>()) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("-X takes name=value, got \"" + kv + "\"");
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
+
+int cmd_broker(int argc, char** argv) {
+  po::options_description desc(
+      "broker options (librdkafka's mock cluster on loopback; it keeps only about 5 MiB or 100,000 batches per "
+      "partition and forgets older data: a transport for development, never a store of record)");
+  desc.add_options()("partitions", po::value<int>()->default_value(32), "partitions per topic")(
+      "topic", po::value<std::vector<std::string>>(), "topics to create (default naervaer.events and .dlq)")(
+      "brokers", po::value<int>()->default_value(1), "number of brokers in the cluster");
+  const auto parsed = parse("broker", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  kafka::BrokerOptions o;
+  o.partitions = vm["partitions"].as<int>();
+  o.brokers = vm["brokers"].as<int>();
+  if (o.partitions < 1 || o.partitions > 1000) throw UsageError("--partitions must be from 1 to 1000");
+  if (o.brokers < 1 || o.brokers > 9) throw UsageError("--brokers must be from 1 to 9");
+  if (vm.count("topic")) o.topics = vm["topic"].as<std::vector<std::string>>();
+  install_signal_handlers();
+  const kafka::EmbeddedBroker broker(o);
+  std::printf("bootstrap.servers=%s\n", broker.bootstrap_servers().c_str());
+  std::fflush(stdout);
+  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return 0;
+}
+
+int cmd_aggregate(int argc, char** argv) {
+  po::options_description desc("aggregate options");
+  desc.add_options()("brokers", po::value<std::string>(), "bootstrap servers HOST:PORT[,...] (required)")(
+      "state", po::value<std::string>(), "state directory (RocksDB; required)")(
+      "topic", po::value<std::string>()->default_value("naervaer.events"), "events topic (rejects go to TOPIC.dlq)")(
+      "group", po::value<std::string>()->default_value("naervaer-aggregator"), "consumer group")(
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT")(
+      "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
+      "masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this")(
+      "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
+      "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
+      "X", po::value<std::vector<std::string>>(), "librdkafka setting name=value (repeatable)");
+  const auto parsed = parse("aggregate", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  if (!vm.count("brokers")) throw UsageError("--brokers is required (try `naervaer broker` for a local one)");
+  if (!vm.count("state")) throw UsageError("--state is required: a directory for the RocksDB state");
+  ServiceOptions o;
+  o.brokers = vm["brokers"].as<std::string>();
+  o.state_dir = vm["state"].as<std::string>();
+  o.topic = vm["topic"].as<std::string>();
+  o.group = vm["group"].as<std::string>();
+  o.listen = vm["listen"].as<std::string>();
+  if (vm.count("today")) o.today = parse_date_option("today", vm["today"].as<std::string>());
+  o.projection.masking_limit = vm["masking-limit"].as<int>();
+  if (vm.count("default-threshold")) {
+    const double t = vm["default-threshold"].as<double>();
+    if (t < 0 || t > 100) throw UsageError("--default-threshold must be from 0 to 100");
+    o.projection.default_absence_threshold = static_cast<Hundredths>(t * 100 + 0.5);
+  }
+  o.checkpoint_ms = vm["checkpoint-ms"].as<int>();
+  o.kafka_config = kafka_config(vm);
+  install_signal_handlers();
+  Service service(o);
+  std::fprintf(stderr, "naervaer aggregate: serving http://%s (/api/v1/units, /metrics), consuming %s\n",
+               service.http_address().c_str(), o.topic.c_str());
+  return service.run(g_stop);
 }
 
 int cmd_generate(int argc, char** argv) {
@@ -180,6 +276,8 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   try {
+    if (command == "broker") return cmd_broker(argc - 1, argv + 1);
+    if (command == "aggregate") return cmd_aggregate(argc - 1, argv + 1);
     if (command == "demo") return cmd_demo(argc - 1, argv + 1);
     if (command == "generate") return cmd_generate(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {

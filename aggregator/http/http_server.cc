@@ -1,0 +1,157 @@
+#include "http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace naervaer::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Handler& handler) : stream_(std::move(socket)), handler_(handler) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    request_ = {};
+    stream_.expires_after(std::chrono::seconds(60));
+    bhttp::async_read(stream_, buffer_, request_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    Request req;
+    req.method = std::string(request_.method_string());
+    const std::string target(request_.target());
+    const auto q = target.find('?');
+    req.path = target.substr(0, q);
+    req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    Response res;
+    if (request_.method() != bhttp::verb::get && request_.method() != bhttp::verb::head) {
+      res = Response{405, "application/json", R"({"error":"only GET is supported"})"};
+    } else {
+      try {
+        res = handler_(req);
+      } catch (const std::exception& e) {
+        res = Response{500, "application/json", R"({"error":"internal error"})"};
+      }
+    }
+    auto response = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status),
+                                                                          request_.version());
+    response->set(bhttp::field::server, "naervaer");
+    response->set(bhttp::field::content_type, res.content_type);
+    response->keep_alive(request_.keep_alive());
+    response->body() = std::move(res.body);
+    response->prepare_payload();
+    bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code wec, std::size_t) {
+      if (!wec && response->keep_alive()) self->read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  bhttp::request<bhttp::string_body> request_;
+  const Handler& handler_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  Handler handler;
+  std::vector<std::thread> threads;
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), handler)->start();
+      accept();
+    });
+  }
+};
+
+Server::Server(const std::string& listen, Handler handler, int threads) : impl_(std::make_unique<Impl>()) {
+  impl_->handler = std::move(handler);
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT, got \"" + listen + "\"");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  beast::error_code ec;
+  const asio::ip::address addr = asio::ip::make_address(host, ec);
+  if (ec) throw std::runtime_error("--listen: \"" + host + "\" is not an IP address");
+  unsigned long port = 0;
+  try {
+    port = std::stoul(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw std::runtime_error("--listen: bad port in \"" + listen + "\"");
+  }
+  if (port > 65535) throw std::runtime_error("--listen: bad port in \"" + listen + "\"");
+  const tcp::endpoint endpoint(addr, static_cast<unsigned short>(port));
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + listen + ": " + ec.message());
+  impl_->accept();
+  for (int i = 0; i < threads; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+}
+
+Server::~Server() {
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+}
+
+std::uint16_t Server::port() const noexcept {
+  return impl_->acceptor.local_endpoint().port();
+}
+
+std::string Server::address() const {
+  const auto ep = impl_->acceptor.local_endpoint();
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string query_param(const std::string& query, const std::string& name) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    const std::size_t end = std::min(query.find('&', pos), query.size());
+    const std::string pair = query.substr(pos, end - pos);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string raw = eq == std::string::npos ? "" : pair.substr(eq + 1);
+      std::string out;
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '+') {
+          out += ' ';
+        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+          out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          out += raw[i];
+        }
+      }
+      return out;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+}  // namespace naervaer::http

@@ -1,0 +1,47 @@
+// A small HTTP/1.1 server (Boost.Beast) for the API and /metrics: keep-alive, GET only,
+// runs its own threads. Binds to loopback unless told otherwise. No Beast type appears here.
+// The handler is called concurrently from the server threads: it must be thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace naervaer::http {
+
+struct Request {
+  std::string method;
+  std::string path;   // without the query
+  std::string query;  // after '?', undecoded
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+class Server {
+ public:
+  // listen: "HOST:PORT" (port 0 picks a free one). Throws std::runtime_error when the
+  // address cannot be bound, naming it.
+  Server(const std::string& listen, Handler handler, int threads = 2);
+  ~Server();  // stops
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  [[nodiscard]] std::string address() const;  // "HOST:PORT" as bound
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes one query parameter (percent-encoding and '+'); empty when missing.
+std::string query_param(const std::string& query, const std::string& name);
+
+}  // namespace naervaer::http

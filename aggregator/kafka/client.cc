@@ -1,0 +1,237 @@
+#include "client.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <stdexcept>
+
+namespace naervaer::kafka {
+
+namespace {
+
+std::unique_ptr<RdKafka::Conf> make_conf(const std::string& brokers, const Config& defaults, const Config& extra) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  auto set = [&](const std::string& name, const std::string& value) {
+    if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK) {
+      throw std::invalid_argument("-X " + name + "=" + value + ": " + err);
+    }
+  };
+  set("bootstrap.servers", brokers);
+  for (const auto& [k, v] : defaults) set(k, v);
+  for (const auto& [k, v] : extra) set(k, v);  // the user's settings win
+  return conf;
+}
+
+// librdkafka logs go to stderr as one line each; they never carry message contents.
+class LogToStderr : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() == RdKafka::Event::EVENT_ERROR || event.type() == RdKafka::Event::EVENT_LOG) {
+      if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() > RdKafka::Event::EVENT_SEVERITY_WARNING)
+        return;
+      std::fprintf(stderr, "kafka: %s\n", event.str().c_str());
+    }
+  }
+};
+
+}  // namespace
+
+// ---- consumer --------------------------------------------------------------------------
+
+struct Consumer::Impl : public RdKafka::RebalanceCb {
+  std::string topic;
+  Callbacks callbacks;
+  LogToStderr log;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  std::vector<std::unique_ptr<RdKafka::Message>> held;  // keeps the views of the last poll alive
+  mutable std::mutex progress_mutex;                    // progress() is read by the HTTP threads
+  std::map<std::int32_t, PartitionProgress> partitions;
+
+  void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& parts) override {
+    std::vector<std::int32_t> ids;
+    for (const auto* p : parts) ids.push_back(p->partition());
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      const std::map<std::int32_t, std::int64_t> start = callbacks.on_assign(ids);
+      for (auto* p : parts) {
+        auto it = start.find(p->partition());
+        p->set_offset(it == start.end() ? RdKafka::Topic::OFFSET_BEGINNING : it->second);
+      }
+      {
+        std::lock_guard lock(progress_mutex);
+        for (const auto* p : parts) {
+          auto it = start.find(p->partition());
+          partitions[p->partition()] = PartitionProgress{p->partition(), it == start.end() ? 0 : it->second, -1};
+        }
+      }
+      c->assign(parts);
+    } else {
+      callbacks.on_revoke(ids);
+      {
+        std::lock_guard lock(progress_mutex);
+        for (std::int32_t id : ids) partitions.erase(id);
+      }
+      c->unassign();
+    }
+  }
+};
+
+Consumer::Consumer(const std::string& brokers, const std::string& topic, const std::string& group, const Config& extra,
+                   Callbacks callbacks)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->topic = topic;
+  impl_->callbacks = std::move(callbacks);
+  std::unique_ptr<RdKafka::Conf> conf = make_conf(brokers,
+                                                  {{"group.id", group},
+                                                   {"enable.auto.commit", "false"},
+                                                   {"enable.auto.offset.store", "false"},
+                                                   {"auto.offset.reset", "earliest"},
+                                                   {"partition.assignment.strategy", "range,roundrobin"},
+                                                   {"fetch.wait.max.ms", "50"},
+                                                   {"queued.min.messages", "200000"}},
+                                                  extra);
+  std::string err;
+  if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(impl_.get()), err) != RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", static_cast<RdKafka::EventCb*>(&impl_->log), err) != RdKafka::Conf::CONF_OK) {
+    throw std::invalid_argument(err);
+  }
+  impl_->consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!impl_->consumer) throw std::invalid_argument("cannot create the Kafka consumer: " + err);
+  if (const RdKafka::ErrorCode rc = impl_->consumer->subscribe({topic}); rc != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("cannot subscribe to " + topic + ": " + RdKafka::err2str(rc));
+  }
+}
+
+Consumer::~Consumer() {
+  if (impl_->consumer) impl_->consumer->close();
+}
+
+void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
+  out.clear();
+  impl_->held.clear();
+  int wait = timeout_ms;
+  while (out.size() < max) {
+    std::unique_ptr<RdKafka::Message> m(impl_->consumer->consume(wait));
+    wait = 0;  // after the first message, take only what is already here
+    if (!m) break;
+    if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) {
+      if (m->err() == RdKafka::ERR__TIMED_OUT) break;
+      continue;
+    }
+    if (m->err() != RdKafka::ERR_NO_ERROR) {
+      std::fprintf(stderr, "kafka: %s\n", m->errstr().c_str());
+      break;
+    }
+    Message msg;
+    if (m->key_pointer()) msg.key = std::string_view(static_cast<const char*>(m->key_pointer()), m->key_len());
+    msg.value = std::string_view(static_cast<const char*>(m->payload()), m->len());
+    msg.partition = m->partition();
+    msg.offset = m->offset();
+    out.push_back(msg);
+    impl_->held.push_back(std::move(m));
+  }
+  // High watermarks are known locally from the fetches: no network round trip.
+  std::lock_guard lock(impl_->progress_mutex);
+  for (auto& [id, p] : impl_->partitions) {
+    std::int64_t low = 0, high = 0;
+    if (impl_->consumer->get_watermark_offsets(impl_->topic, id, &low, &high) == RdKafka::ERR_NO_ERROR) {
+      p.high_watermark = high;
+    }
+  }
+}
+
+void Consumer::mark(std::int32_t partition, std::int64_t next_offset) {
+  std::lock_guard lock(impl_->progress_mutex);
+  auto it = impl_->partitions.find(partition);
+  if (it != impl_->partitions.end()) it->second.next_offset = next_offset;
+}
+
+std::vector<PartitionProgress> Consumer::progress() const {
+  std::lock_guard lock(impl_->progress_mutex);
+  std::vector<PartitionProgress> out;
+  for (const auto& [id, p] : impl_->partitions) out.push_back(p);
+  return out;
+}
+
+bool Consumer::has_assignment() const {
+  std::lock_guard lock(impl_->progress_mutex);
+  return !impl_->partitions.empty();
+}
+
+void Consumer::close() {
+  if (impl_->consumer) impl_->consumer->close();
+}
+
+// ---- producer --------------------------------------------------------------------------
+
+struct Producer::Impl : public RdKafka::DeliveryReportCb {
+  LogToStderr log;
+  std::unique_ptr<RdKafka::Producer> producer;
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::uint64_t failed_at_flush = 0;
+
+  void dr_cb(RdKafka::Message& m) override {
+    if (m.err() == RdKafka::ERR_NO_ERROR) {
+      ++delivered;
+    } else {
+      ++failed;
+      std::fprintf(stderr, "kafka: delivery to %s failed: %s\n", m.topic_name().c_str(), m.errstr().c_str());
+    }
+  }
+};
+
+Producer::Producer(const std::string& brokers, const Config& extra) : impl_(std::make_unique<Impl>()) {
+  std::unique_ptr<RdKafka::Conf> conf =
+      make_conf(brokers, {{"enable.idempotence", "true"}, {"compression.codec", "lz4"}, {"linger.ms", "20"}}, extra);
+  std::string err;
+  if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(impl_.get()), err) != RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", static_cast<RdKafka::EventCb*>(&impl_->log), err) != RdKafka::Conf::CONF_OK) {
+    throw std::invalid_argument(err);
+  }
+  impl_->producer.reset(RdKafka::Producer::create(conf.get(), err));
+  if (!impl_->producer) throw std::invalid_argument("cannot create the Kafka producer: " + err);
+}
+
+Producer::~Producer() {
+  if (impl_->producer) (void)impl_->producer->flush(10000);
+}
+
+void Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (;;) {
+    RdKafka::Headers* h = nullptr;
+    if (!headers.empty()) {
+      h = RdKafka::Headers::create();
+      for (const auto& [k, v] : headers) h->add(k, v);
+    }
+    const RdKafka::ErrorCode rc =
+        impl_->producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                                 const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, h, nullptr);
+    if (rc == RdKafka::ERR_NO_ERROR) return;  // the headers now belong to librdkafka
+    delete h;
+    if (rc != RdKafka::ERR__QUEUE_FULL)
+      throw std::runtime_error("cannot produce to " + topic + ": " + RdKafka::err2str(rc));
+    impl_->producer->poll(100);  // wait for room
+  }
+}
+
+bool Producer::flush(int timeout_ms) {
+  const RdKafka::ErrorCode rc = impl_->producer->flush(timeout_ms);
+  const std::uint64_t failed_now = impl_->failed.load();
+  const bool ok = rc == RdKafka::ERR_NO_ERROR && failed_now == impl_->failed_at_flush;
+  impl_->failed_at_flush = failed_now;
+  return ok;
+}
+
+std::uint64_t Producer::delivered() const {
+  return impl_->delivered.load();
+}
+std::uint64_t Producer::failed() const {
+  return impl_->failed.load();
+}
+
+}  // namespace naervaer::kafka

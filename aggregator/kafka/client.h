@@ -1,0 +1,90 @@
+// Thin adapters over librdkafka: a group consumer whose start offsets come from our own
+// store (Kafka's committed offsets are only for monitoring), and a producer with delivery
+// reports checked. No librdkafka type appears here.
+//
+// Consumer and Producer are not thread-safe: use each from one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace naervaer::kafka {
+
+// "-X name=value" pairs passed through to librdkafka (TLS, SASL, tuning).
+using Config = std::vector<std::pair<std::string, std::string>>;
+
+struct Message {
+  std::string_view key;
+  std::string_view value;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+struct PartitionProgress {
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0;      // the next offset this consumer will apply
+  std::int64_t high_watermark = -1;  // -1 until known
+};
+
+class Consumer {
+ public:
+  struct Callbacks {
+    // Where to start each newly assigned partition; a partition missing from the answer
+    // starts at the beginning. Called on the polling thread.
+    std::function<std::map<std::int32_t, std::int64_t>(const std::vector<std::int32_t>&)> on_assign;
+    // Called before partitions are taken away, on the polling thread: checkpoint now.
+    std::function<void(const std::vector<std::int32_t>&)> on_revoke;
+  };
+
+  // Throws std::invalid_argument naming the setting when the configuration is bad.
+  Consumer(const std::string& brokers, const std::string& topic, const std::string& group, const Config& extra,
+           Callbacks callbacks);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // Up to `max` messages, waiting at most `timeout_ms` for the first. The views stay valid
+  // until the next call.
+  void poll(std::size_t max, int timeout_ms, std::vector<Message>& out);
+
+  // Records that everything before `next_offset` is applied (for progress and lag).
+  void mark(std::int32_t partition, std::int64_t next_offset);
+  [[nodiscard]] std::vector<PartitionProgress> progress() const;
+  [[nodiscard]] bool has_assignment() const;
+  // Leaves the group (revoking, so the callback checkpoints).
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Producer {
+ public:
+  // Idempotent, compressed; throws std::invalid_argument on bad configuration.
+  Producer(const std::string& brokers, const Config& extra);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Queues one message (waiting while the local queue is full).
+  void produce(const std::string& topic, std::string_view key, std::string_view value,
+               const std::vector<std::pair<std::string, std::string>>& headers = {});
+  // Waits until every queued message is delivered or failed; true when none failed since
+  // the last call.
+  [[nodiscard]] bool flush(int timeout_ms);
+  [[nodiscard]] std::uint64_t delivered() const;
+  [[nodiscard]] std::uint64_t failed() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace naervaer::kafka

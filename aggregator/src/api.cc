@@ -1,0 +1,112 @@
+#include "api.h"
+
+#include <boost/json.hpp>
+
+namespace naervaer::api {
+
+namespace json = boost::json;
+
+namespace {
+
+json::value percent_or_null(std::optional<double> v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+json::object point(const Figures& f) {
+  json::object o;
+  o["period_start"] = f.period_start.iso();
+  o["period_end"] = f.period_end.iso();
+  o["headcount"] = f.headcount;
+  o["masked"] = f.masked;
+  if (f.masked) return o;
+  const Sums& s = f.sums;
+  o["contracted_workdays"] = s.contracted_workdays();
+  o["lost_workdays"] = s.lost_workdays();
+  o["lost_by_kind"] = json::object{{"self_certified", static_cast<double>(s.lost_self) / kLostScale},
+                                   {"doctor_certified", static_cast<double>(s.lost_doctor) / kLostScale}};
+  json::object by_duration;
+  for (DurationClass c : kAllDurationClasses) {
+    by_duration[to_string(c)] = static_cast<double>(s.lost_by_class[static_cast<std::size_t>(c)]) / kLostScale;
+  }
+  o["lost_by_duration"] = std::move(by_duration);
+  o["absence_percent"] = percent_or_null(s.absence_percent());
+  o["attendance_percent"] = percent_or_null(s.attendance_percent());
+  return o;
+}
+
+json::value optional_percent(std::optional<Hundredths> h) {
+  return h ? json::value(*h / 100.0) : json::value(nullptr);
+}
+
+http::Response error(int status, const std::string& message) {
+  return {status, "application/json", json::serialize(json::object{{"error", message}})};
+}
+
+}  // namespace
+
+http::Response units(const Projection& p) {
+  std::vector<Period> windows;
+  for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
+  const auto figures = p.all_units(std::span<const Period>(windows));
+  json::array list;
+  for (UnitId u = 0; u < p.unit_count(); ++u) {
+    const UnitInfo& info = p.unit(u);
+    const TargetView t = p.target(u, p.as_of().year());
+    json::object target{
+        {"year", p.as_of().year()},
+        {"attendance_target_percent", optional_percent(t.attendance_target)},
+        {"absence_threshold_percent", optional_percent(t.absence_threshold)},
+        {"target_from", t.target_from ? json::value(p.unit(*t.target_from).id) : json::value(nullptr)},
+        {"threshold_from", t.threshold_from ? json::value(p.unit(*t.threshold_from).id) : json::value(nullptr)}};
+    json::object ws;
+    for (std::size_t w = 0; w < windows.size(); ++w) ws[to_string(kAllWindows[w])] = point(figures[w][u]);
+    list.push_back(json::object{{"unit", info.id},
+                                {"name", info.name},
+                                {"parent", info.parent ? json::value(p.unit(*info.parent).id) : json::value(nullptr)},
+                                {"registered", info.registered},
+                                {"target", std::move(target)},
+                                {"windows", std::move(ws)}});
+  }
+  return {200, "application/json",
+          json::serialize(json::object{{"as_of", p.as_of().iso()}, {"units", std::move(list)}})};
+}
+
+http::Response series(const Projection& p, const std::string& unit, const std::string& query) {
+  const auto id = p.find_unit(unit);
+  if (!id) return error(404, "no unit \"" + unit + "\"");
+  const std::string g = http::query_param(query, "granularity");
+  const auto granularity = parse_granularity(g.empty() ? "month" : g);
+  if (!granularity) return error(400, "granularity must be day, month, quarter or year, got \"" + g + "\"");
+  const std::string from_text = http::query_param(query, "from");
+  const std::string to_text = http::query_param(query, "to");
+  const Date to = to_text.empty() ? p.as_of() : Date::parse_iso(to_text).value_or(Date(-1));
+  if (to == Date(-1)) return error(400, "to must be a date YYYY-MM-DD, got \"" + to_text + "\"");
+  const Date from = from_text.empty() ? period_containing(to, Granularity::kYear).start
+                                      : Date::parse_iso(from_text).value_or(Date(-1));
+  if (from == Date(-1)) return error(400, "from must be a date YYYY-MM-DD, got \"" + from_text + "\"");
+  if (to < from) return error(400, "to is before from");
+  // A day series over many years would be megabytes: bound the answer.
+  const std::vector<Period> periods = periods_overlapping(from, to, *granularity);
+  if (periods.size() > 5000) return error(400, "too many points: narrow from..to or use a coarser granularity");
+  json::array points;
+  for (const Figures& f : p.series(*id, periods)) points.push_back(point(f));
+  return {200, "application/json",
+          json::serialize(
+              json::object{{"unit", unit}, {"granularity", to_string(*granularity)}, {"points", std::move(points)}})};
+}
+
+std::string decode_segment(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace naervaer::api

@@ -1,0 +1,440 @@
+#include "service.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <variant>
+
+#include "api.h"
+#include "http_server.h"
+#include "naervaer/projections/decode.h"
+#include "naervaer/projections/encode.h"
+#include "state_store.h"
+
+namespace naervaer {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Date local_today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+// Per unit and window, the numerators and denominators as gauges, rendered on scrape from
+// one consistent state (never millions of live gauges). Masked units are absent.
+class UnitFigures : public prometheus::Collectable {
+ public:
+  UnitFigures(const Projection& p, std::shared_mutex& m) : projection_(p), mutex_(m) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    using prometheus::ClientMetric;
+    using prometheus::MetricFamily;
+    using prometheus::MetricType;
+    MetricFamily contracted{"naervaer_unit_contracted_workdays",
+                            "Contracted workdays (avtalte dagsverk) of the unit and its descendants in the window",
+                            MetricType::Gauge,
+                            {}};
+    MetricFamily lost{
+        "naervaer_unit_lost_workdays", "Lost workdays (tapte dagsverk) in the window", MetricType::Gauge, {}};
+    MetricFamily by_kind{
+        "naervaer_unit_lost_workdays_by_kind", "Lost workdays by kind of certification", MetricType::Gauge, {}};
+    MetricFamily by_duration{"naervaer_unit_lost_workdays_by_duration",
+                             "Lost workdays by the duration class (days) of their case",
+                             MetricType::Gauge,
+                             {}};
+    MetricFamily persons{
+        "naervaer_unit_persons", "Distinct persons with a contracted workday in the window", MetricType::Gauge, {}};
+    MetricFamily target{
+        "naervaer_unit_attendance_target_percent", "Attendance target of the unit this year", MetricType::Gauge, {}};
+    MetricFamily threshold{"naervaer_unit_absence_threshold_percent",
+                           "Absence threshold for follow-up of the unit this year",
+                           MetricType::Gauge,
+                           {}};
+    auto gauge = [](MetricFamily& f, std::vector<ClientMetric::Label> labels, double v) {
+      ClientMetric m;
+      m.label = std::move(labels);
+      m.gauge.value = v;
+      f.metric.push_back(std::move(m));
+    };
+    {
+      std::shared_lock lock(mutex_);
+      const Projection& p = projection_;
+      std::vector<Period> windows;
+      for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
+      const auto all = p.all_units(std::span<const Period>(windows));
+      for (UnitId u = 0; u < p.unit_count(); ++u) {
+        const UnitInfo& info = p.unit(u);
+        const std::string parent = info.parent ? p.unit(*info.parent).id : "";
+        bool shown = false;
+        for (std::size_t w = 0; w < windows.size(); ++w) {
+          const Figures& f = all[w][u];
+          if (f.masked) continue;
+          shown = true;
+          const std::string window(to_string(kAllWindows[w]));
+          const std::vector<ClientMetric::Label> base = {{"parent", parent}, {"unit", info.id}, {"window", window}};
+          gauge(contracted, base, f.sums.contracted_workdays());
+          gauge(lost, base, f.sums.lost_workdays());
+          gauge(persons, base, f.headcount);
+          gauge(by_kind, {{"kind", "self_certified"}, {"parent", parent}, {"unit", info.id}, {"window", window}},
+                static_cast<double>(f.sums.lost_self) / kLostScale);
+          gauge(by_kind, {{"kind", "doctor_certified"}, {"parent", parent}, {"unit", info.id}, {"window", window}},
+                static_cast<double>(f.sums.lost_doctor) / kLostScale);
+          for (DurationClass c : kAllDurationClasses) {
+            gauge(by_duration,
+                  {{"duration", std::string(to_string(c))}, {"parent", parent}, {"unit", info.id}, {"window", window}},
+                  static_cast<double>(f.sums.lost_by_class[static_cast<std::size_t>(c)]) / kLostScale);
+          }
+        }
+        if (!shown) continue;
+        const TargetView t = p.target(u, p.as_of().year());
+        if (t.attendance_target) gauge(target, {{"parent", parent}, {"unit", info.id}}, *t.attendance_target / 100.0);
+        if (t.absence_threshold) {
+          gauge(threshold, {{"parent", parent}, {"unit", info.id}}, *t.absence_threshold / 100.0);
+        }
+      }
+    }
+    return {contracted, lost, by_kind, by_duration, persons, target, threshold};
+  }
+
+ private:
+  const Projection& projection_;
+  std::shared_mutex& mutex_;
+};
+
+}  // namespace
+
+struct Service::Impl {
+  ServiceOptions o;
+  std::shared_mutex projection_mutex;
+  Projection projection;
+  std::unique_ptr<store::StateStore> store;
+  std::unique_ptr<kafka::Producer> dlq;
+  std::unique_ptr<kafka::Consumer> consumer;
+  std::unique_ptr<http::Server> server;
+  std::string dlq_topic;
+
+  // Metrics.
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::shared_ptr<UnitFigures> unit_figures;
+  prometheus::Family<prometheus::Counter>& events_total =
+      prometheus::BuildCounter()
+          .Name("naervaer_events_total")
+          .Help("Events consumed, by type and outcome (applied, duplicate, rejected)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& rejects_total = prometheus::BuildCounter()
+                                                               .Name("naervaer_events_rejected_total")
+                                                               .Help("Events sent to the dead-letter topic, by reason")
+                                                               .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& lag = prometheus::BuildGauge()
+                                                   .Name("naervaer_consumer_lag")
+                                                   .Help("Messages not yet applied, by partition")
+                                                   .Register(*registry);
+  prometheus::Histogram& checkpoint_seconds =
+      prometheus::BuildHistogram()
+          .Name("naervaer_checkpoint_duration_seconds")
+          .Help("Time to write one checkpoint (journal and offsets in one synced WriteBatch)")
+          .Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                           0.5, 1});
+  prometheus::Gauge& state_bytes = prometheus::BuildGauge()
+                                       .Name("naervaer_state_size_bytes")
+                                       .Help("Size of the RocksDB state directory (SST files and memtables)")
+                                       .Register(*registry)
+                                       .Add({});
+  prometheus::Gauge& newest_event = prometheus::BuildGauge()
+                                        .Name("naervaer_newest_event_recorded_timestamp_seconds")
+                                        .Help("recorded_at of the newest event applied")
+                                        .Register(*registry)
+                                        .Add({});
+  prometheus::Gauge& as_of_gauge = prometheus::BuildGauge()
+                                       .Name("naervaer_as_of_timestamp_seconds")
+                                       .Help("The as-of date of the figures (midnight UTC)")
+                                       .Register(*registry)
+                                       .Add({});
+  prometheus::Gauge& unmatched = prometheus::BuildGauge()
+                                     .Name("naervaer_unmatched_absence_workdays")
+                                     .Help("Absence working days that applied to no active employment")
+                                     .Register(*registry)
+                                     .Add({});
+
+  // Counters for /api/v1/status.
+  std::atomic<std::uint64_t> applied{0}, duplicates{0}, rejected{0};
+  std::atomic<bool> ready{false};
+  std::int64_t newest_recorded_ms = 0;
+
+  // Work since the last checkpoint.
+  store::Checkpoint pending;
+  std::size_t pending_messages = 0;
+  Clock::time_point last_checkpoint = Clock::now();
+
+  explicit Impl(ServiceOptions options)
+      : o(std::move(options)), projection(o.today.value_or(local_today()), o.projection) {}
+
+  void log(const char* fmt, const std::string& a = "", const std::string& b = "") const {
+    if (o.quiet) return;
+    std::fprintf(stderr, fmt, a.c_str(), b.c_str());
+  }
+
+  void count(EventType type, Outcome outcome) {
+    events_total.Add({{"type", std::string(to_string(type))}, {"outcome", std::string(to_string(outcome))}})
+        .Increment();
+  }
+
+  // A reject keeps its original key and value; the reason travels in headers. A value that
+  // holds a national identity number is never forwarded: it is replaced by a marker.
+  void dead_letter(const kafka::Message& m, const Rejection& r) {
+    ++rejected;
+    rejects_total.Add({{"reason", std::string(reason_code(r.reason))}}).Increment();
+    const bool redact = r.reason == Reason::kIdentityNumber;
+    dlq->produce(dlq_topic, redact ? std::string_view("redacted") : m.key,
+                 redact ? std::string_view(R"({"redacted":"identity_number"})") : m.value,
+                 {{"reason", std::string(reason_code(r.reason))},
+                  {"detail", r.detail},
+                  {"source_partition", std::to_string(m.partition)},
+                  {"source_offset", std::to_string(m.offset)}});
+  }
+
+  void rebuild_from_journal() {
+    const auto started = Clock::now();
+    EventDecoder decoder;
+    std::vector<Event> batch;
+    std::vector<ApplyResult> results;
+    std::uint64_t n = 0;
+    const std::uint64_t total = store->journal_size();
+    auto flush = [&] {
+      projection.apply_batch(batch, results);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (results[i].outcome == Outcome::kApplied) {
+          newest_recorded_ms = std::max(newest_recorded_ms, batch[i].recorded_at_ms);
+        }
+      }
+      batch.clear();
+    };
+    store->replay([&](std::string_view json) {
+      auto d = decoder.decode(json);
+      if (auto* e = std::get_if<Event>(&d)) batch.push_back(std::move(*e));
+      if (batch.size() == 4096) flush();
+      if (++n % 1000000 == 0 && !o.quiet) {
+        std::fprintf(stderr, "naervaer aggregate: replaying the journal: %llu of %llu events\n",
+                     static_cast<unsigned long long>(n), static_cast<unsigned long long>(total));
+      }
+      return true;
+    });
+    flush();
+    applied = projection.stats().events_applied;
+    if (!o.quiet && n > 0) {
+      std::fprintf(stderr, "naervaer aggregate: rebuilt %llu events from the journal in %.2f s\n",
+                   static_cast<unsigned long long>(n), std::chrono::duration<double>(Clock::now() - started).count());
+    }
+  }
+
+  // One WriteBatch: the journal since the last checkpoint and the offsets. The DLQ is
+  // flushed first, so a reject is never behind a committed offset without being delivered.
+  bool checkpoint() {
+    if (pending_messages == 0) return true;
+    const auto started = Clock::now();
+    if (!dlq->flush(30000)) {
+      std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; retrying\n");
+      return true;  // keep the work pending: it is checkpointed once the rejects are delivered
+    }
+    const store::StoreStatus st = store->commit(pending);
+    if (!st.ok) {
+      std::fprintf(stderr, "naervaer aggregate: cannot write the state: %s\n", st.message.c_str());
+      return false;
+    }
+    pending.journal.clear();
+    pending.next_offsets.clear();
+    pending_messages = 0;
+    last_checkpoint = Clock::now();
+    checkpoint_seconds.Observe(std::chrono::duration<double>(last_checkpoint - started).count());
+    return true;
+  }
+
+  void process(const std::vector<kafka::Message>& messages, EventDecoder& decoder, std::vector<Event>& events,
+               std::vector<std::size_t>& origin, std::vector<ApplyResult>& results) {
+    events.clear();
+    origin.clear();
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      auto d = decoder.decode(messages[i].value);
+      if (auto* e = std::get_if<Event>(&d)) {
+        events.push_back(std::move(*e));
+        origin.push_back(i);
+      } else {
+        // Not decoded, so its type is not known.
+        events_total.Add({{"type", "undecodable"}, {"outcome", "rejected"}}).Increment();
+        dead_letter(messages[i], std::get<Rejection>(d));
+      }
+    }
+    {
+      std::unique_lock lock(projection_mutex);
+      projection.apply_batch(events, results);
+    }
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      count(events[i].type(), results[i].outcome);
+      switch (results[i].outcome) {
+        case Outcome::kApplied:
+          ++applied;
+          pending.journal.push_back(encode_event(events[i]));
+          newest_recorded_ms = std::max(newest_recorded_ms, events[i].recorded_at_ms);
+          break;
+        case Outcome::kDuplicate:
+          ++duplicates;
+          break;
+        case Outcome::kRejected:
+          dead_letter(messages[origin[i]], *results[i].rejection);
+          break;
+      }
+    }
+    for (const kafka::Message& m : messages) {
+      pending.next_offsets[m.partition] = m.offset + 1;
+      consumer->mark(m.partition, m.offset + 1);
+    }
+    pending_messages += messages.size();
+  }
+
+  http::Response status_json() {
+    boost::json::array parts;
+    for (const kafka::PartitionProgress& p : consumer->progress()) {
+      const std::int64_t lag_now =
+          p.high_watermark < 0 ? 0 : std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
+      parts.push_back(boost::json::object{{"topic", o.topic},
+                                          {"partition", p.partition},
+                                          {"next_offset", p.next_offset},
+                                          {"high_watermark", p.high_watermark},
+                                          {"lag", lag_now}});
+    }
+    Date as_of;
+    {
+      std::shared_lock lock(projection_mutex);
+      as_of = projection.as_of();
+    }
+    return {200, "application/json",
+            boost::json::serialize(boost::json::object{{"as_of", as_of.iso()},
+                                                       {"events_applied", applied.load()},
+                                                       {"events_duplicate", duplicates.load()},
+                                                       {"events_rejected", rejected.load()},
+                                                       {"partitions", std::move(parts)}})};
+  }
+
+  http::Response metrics_text() {
+    for (const kafka::PartitionProgress& p : consumer->progress()) {
+      const double lag_now =
+          p.high_watermark < 0 ? 0 : static_cast<double>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
+      lag.Add({{"partition", std::to_string(p.partition)}}).Set(lag_now);
+    }
+    state_bytes.Set(static_cast<double>(store->size_bytes()));
+    {
+      std::shared_lock lock(projection_mutex);
+      as_of_gauge.Set(static_cast<double>(projection.as_of().days()) * 86400.0);
+      unmatched.Set(static_cast<double>(projection.unmatched_absence_days()));
+    }
+    std::vector<prometheus::MetricFamily> families = registry->Collect();
+    for (auto& f : unit_figures->Collect()) families.push_back(std::move(f));
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, families);
+    return {200, "text/plain; version=0.0.4; charset=utf-8", out.str()};
+  }
+
+  http::Response route(const http::Request& req) {
+    if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
+    if (req.path == "/readyz") {
+      return ready.load() ? http::Response{200, "text/plain", "ready\n"}
+                          : http::Response{503, "text/plain", "not ready: waiting for partitions\n"};
+    }
+    if (req.path == "/metrics") return metrics_text();
+    if (req.path == "/api/v1/status") return status_json();
+    if (req.path == "/api/v1/units") {
+      std::shared_lock lock(projection_mutex);
+      return api::units(projection);
+    }
+    static constexpr std::string_view kUnits = "/api/v1/units/";
+    static constexpr std::string_view kSeries = "/series";
+    if (req.path.starts_with(kUnits) && req.path.ends_with(kSeries) &&
+        req.path.size() > kUnits.size() + kSeries.size()) {
+      const std::string unit =
+          api::decode_segment(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
+      std::shared_lock lock(projection_mutex);
+      return api::series(projection, unit, req.query);
+    }
+    return {404, "application/json", R"({"error":"no such path; see /api/v1/units, /api/v1/status, /metrics"})"};
+  }
+};
+
+Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  Impl& m = *impl_;
+  m.dlq_topic = m.o.topic + ".dlq";
+  m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
+  m.rebuild_from_journal();
+  m.unit_figures = std::make_shared<UnitFigures>(m.projection, m.projection_mutex);
+  m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
+  kafka::Consumer::Callbacks callbacks;
+  callbacks.on_assign = [&m](const std::vector<std::int32_t>& partitions) {
+    std::map<std::int32_t, std::int64_t> start;
+    const auto stored = m.store->next_offsets();
+    for (std::int32_t p : partitions) {
+      if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
+    }
+    m.ready = true;
+    return start;
+  };
+  callbacks.on_revoke = [&m](const std::vector<std::int32_t>&) { m.checkpoint(); };
+  m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks);
+  m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
+}
+
+Service::~Service() = default;
+
+std::string Service::http_address() const {
+  return impl_->server->address();
+}
+
+int Service::run(const std::atomic<bool>& stop) {
+  Impl& m = *impl_;
+  EventDecoder decoder;
+  std::vector<kafka::Message> messages;
+  std::vector<Event> events;
+  std::vector<std::size_t> origin;
+  std::vector<ApplyResult> results;
+  int status = 0;
+  while (!stop.load()) {
+    m.consumer->poll(4096, 100, messages);
+    if (!messages.empty()) m.process(messages, decoder, events, origin, results);
+    if (m.pending_messages >= m.o.checkpoint_events ||
+        (m.pending_messages > 0 && Clock::now() - m.last_checkpoint >= std::chrono::milliseconds(m.o.checkpoint_ms))) {
+      if (!m.checkpoint()) {
+        status = 1;
+        break;
+      }
+    }
+    if (!m.o.today) {  // the as-of date moves at midnight by itself
+      const Date today = local_today();
+      if (today != m.projection.as_of()) {
+        std::unique_lock lock(m.projection_mutex);
+        m.projection.set_as_of(today);
+      }
+    }
+    m.newest_event.Set(static_cast<double>(m.newest_recorded_ms) / 1000.0);
+  }
+  if (status == 0 && !m.checkpoint()) status = 1;
+  m.consumer->close();  // leaves the group; the revoke callback checkpoints anything left
+  if (status == 0 && !m.checkpoint()) status = 1;
+  return status;
+}
+
+}  // namespace naervaer

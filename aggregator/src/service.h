@@ -1,0 +1,55 @@
+// The aggregator service: consumes events, folds them into the projection, checkpoints
+// journal and offsets to RocksDB in one WriteBatch, sends rejects to the dead-letter topic
+// and serves HTTP API v1 and /metrics.
+//
+// Threads: run() is the only writer of the projection; the HTTP threads read it under a
+// shared lock, so every answer is computed from one consistent state.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "client.h"
+#include "naervaer/projections/projection.h"
+
+namespace naervaer {
+
+struct ServiceOptions {
+  std::string brokers;
+  std::string topic = "naervaer.events";
+  std::string group = "naervaer-aggregator";
+  std::string listen = "127.0.0.1:8080";
+  std::filesystem::path state_dir;
+  std::optional<Date> today;  // a fixed as-of date; none: the local date, moving at midnight
+  kafka::Config kafka_config;
+  std::size_t checkpoint_events = 50000;  // checkpoint after this many messages...
+  int checkpoint_ms = 1000;               // ...or this long, whichever comes first
+  ProjectionOptions projection;
+  bool quiet = false;  // no progress lines on stderr
+};
+
+class Service {
+ public:
+  // Opens the state directory, rebuilds the projection from the journal, starts HTTP.
+  // Throws std::runtime_error / std::invalid_argument with a one-line reason.
+  explicit Service(ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Consumes until `stop` is set, then checkpoints and leaves the group. Returns the exit
+  // status: 0, or 1 when the state could not be written.
+  int run(const std::atomic<bool>& stop);
+
+  [[nodiscard]] std::string http_address() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace naervaer
