@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <shared_mutex>
@@ -412,9 +413,17 @@ int Service::run(const std::atomic<bool>& stop) {
   std::vector<std::size_t> origin;
   std::vector<ApplyResult> results;
   int status = 0;
+  // A failpoint for crash tests (like RocksDB's kill points): the process dies as kill -9
+  // would, right after applying the batch that holds the N-th message, before its checkpoint.
+  const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");
+  const std::uint64_t die_after = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
+  std::uint64_t seen = 0;
+  const std::size_t poll_max = std::min<std::size_t>(4096, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
-    m.consumer->poll(4096, 100, messages);
+    m.consumer->poll(poll_max, 100, messages);
     if (!messages.empty()) m.process(messages, decoder, events, origin, results);
+    seen += messages.size();
+    if (die_after != 0 && seen >= die_after) std::_Exit(137);
     if (m.pending_messages >= m.o.checkpoint_events ||
         (m.pending_messages > 0 && Clock::now() - m.last_checkpoint >= std::chrono::milliseconds(m.o.checkpoint_ms))) {
       if (!m.checkpoint()) {

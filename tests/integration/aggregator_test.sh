@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# End to end, with real parts only: `naervaer broker` (librdkafka's mock cluster over TCP),
+# kcat as an independent producer and consumer, `naervaer aggregate` with RocksDB on disk,
+# real HTTP (curl) and promtool. Checks:
+#   - the API's figures equal a from-scratch fold of the valid events (`naervaer replay`);
+#   - kill -9 in mid-stream and a restart change nothing; a duplicate counts once;
+#   - every reject is in the DLQ with its reason; no identity number anywhere;
+#   - 400 and 404; /metrics passes `promtool check metrics`; SIGTERM exits 0.
+# Usage: aggregator_test.sh NAERVAER_BINARY
+set -euo pipefail
+bin="$1"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "--- $*"; }
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+TODAY=2026-11-22
+FNR=01010112377  # valid check digits: must never get past the aggregator
+
+step "embedded broker"
+"$bin" broker --partitions 8 >"$work/broker.out" 2>"$work/broker.err" &
+pids+=($!)
+for _ in $(seq 50); do [[ -s "$work/broker.out" ]] && break; sleep 0.1; done
+BS=$(head -1 "$work/broker.out" | sed -n 's/^bootstrap.servers=//p')
+[[ -n "$BS" ]] || fail "the broker printed no bootstrap.servers line"
+
+step "scenario: a generated municipality with corrections, cancellations, duplicates, conflicts, invalid events"
+"$bin" generate --employees 400 --from 2024-06-01 --to "$TODAY" --seed 3 -o "$work/generated.jsonl" 2>/dev/null
+python3 - "$work" "$FNR" <<'PY'
+import json, sys
+work, fnr = sys.argv[1], sys.argv[2]
+events = [json.loads(l) for l in open(f"{work}/generated.jsonl")]
+def key(e): return e.get("employee") or e.get("unit") or e.get("measure_id")
+valid = list(events)
+extra_valid, invalid = [], []
+# A correction and a cancellation of the first doctor-certified absence, sent later.
+a = next(e for e in events if e["type"] == "absence_set" and e["kind"] == "doctor_certified")
+fix = dict(a, event_id="fix-1", to="2026-11-20", recorded_at="2026-11-21T10:00:00Z")
+cancel = {"event_id": "cancel-1", "type": "absence_cancelled", "recorded_at": "2026-11-21T11:00:00Z",
+          "employee": a["employee"], "absence_id": next(e for e in events if e["type"] == "absence_set"
+          and e["employee"] == a["employee"] and e["absence_id"] != a["absence_id"])["absence_id"]} \
+    if sum(1 for e in events if e["type"] == "absence_set" and e["employee"] == a["employee"]) > 1 else None
+extra_valid += [fix] + ([cancel] if cancel else [])
+# A unit of two persons: its figures must be masked, but still counted in its parent.
+extra_valid.append({"event_id": "small-unit", "type": "unit_registered", "recorded_at": "2024-05-01T08:00:00Z",
+                    "unit": "liten", "name": "Lille enhet", "parent": "kultur"})
+for i in range(2):
+    extra_valid.append({"event_id": f"small-{i}", "type": "employment_set", "recorded_at": "2024-05-01T08:00:00Z",
+                        "employee": f"psmall{i}", "employment_id": "m1", "unit": "liten", "from": "2024-06-01",
+                        "fte_percent": 100})
+extra_valid.append({"event_id": "small-abs", "type": "absence_set", "recorded_at": "2026-11-10T08:00:00Z",
+                    "employee": "psmall0", "absence_id": "a1", "kind": "self_certified",
+                    "from": "2026-11-09", "to": "2026-11-10"})
+# Conflicts: known event ids with other content.
+conflict = dict(events[-1]); conflict["recorded_at"] = "2026-11-22T09:00:00Z"
+invalid.append(("conflict", key(conflict), json.dumps(conflict)))
+# Invalid events, one per rule.
+base = {"event_id": "bad-1", "type": "absence_set", "recorded_at": "2026-11-21T10:00:00Z",
+        "employee": a["employee"], "absence_id": "x", "kind": "self_certified", "from": "2026-11-02"}
+invalid.append(("bad_date", a["employee"], json.dumps(dict(base, event_id="bad-date", **{"from": "2026-02-30"}))))
+invalid.append(("end_before_start", a["employee"], json.dumps(dict(base, event_id="bad-order", to="2026-11-01"))))
+invalid.append(("identity_number", fnr, json.dumps(dict(base, event_id="bad-fnr", employee=fnr))))
+invalid.append(("malformed_json", "junk", '{"event_id": "broken'))
+invalid.append(("unknown_type", "u", json.dumps({"event_id": "bad-type", "type": "absence_deleted",
+                                                  "recorded_at": "2026-11-21T10:00:00Z"})))
+invalid.append(("grade_out_of_range", a["employee"], json.dumps(dict(base, event_id="bad-grade",
+                kind="doctor_certified", grade_percent=10))))
+with open(f"{work}/valid.jsonl", "w") as f:
+    for e in valid + extra_valid: f.write(json.dumps(e, ensure_ascii=False) + "\n")
+lines = [f"{key(e)}\t{json.dumps(e, ensure_ascii=False)}" for e in valid + extra_valid]
+lines += [f"{key(e)}\t{json.dumps(e, ensure_ascii=False)}" for e in valid[:300]]  # duplicates
+lines += [f"{k}\t{v}" for _, k, v in invalid]
+half = len(valid) // 2
+with open(f"{work}/part1.txt", "w") as f: f.write("\n".join(lines[:half]) + "\n")
+with open(f"{work}/part2.txt", "w") as f: f.write("\n".join(lines[half:]) + "\n")
+with open(f"{work}/expected_rejects.txt", "w") as f: f.write("\n".join(sorted(r for r, _, _ in invalid)) + "\n")
+PY
+
+step "produce the first half with kcat"
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part1.txt"
+
+HTTP=127.0.0.1:$(port)
+start_aggregator() {  # extra environment may be given, e.g. NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES=N
+  env "$@" "$bin" aggregate --brokers "$BS" --state "$work/state" --listen "$HTTP" --today "$TODAY" \
+    --checkpoint-ms 200 --checkpoint-events 300 -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
+    >>"$work/aggregate.out" 2>>"$work/aggregate.err" &
+  agg=$!
+  pids+=("$agg")
+}
+wait_caught_up() {  # until every partition is assigned and has no lag
+  for _ in $(seq 300); do
+    kill -0 "$agg" 2>/dev/null || fail "the aggregator exited: $(tail -5 "$work/aggregate.err")"
+    if python3 - "$HTTP" <<'PY' 2>/dev/null; then return 0; fi
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}/api/v1/status", timeout=2))
+parts = s["partitions"]
+sys.exit(0 if len(parts) == 8 and all(p["lag"] == 0 and p["high_watermark"] >= 0 for p in parts) else 1)
+PY
+    sleep 0.2
+  done
+  fail "the aggregator did not catch up: $(tail -5 "$work/aggregate.err")"
+}
+
+step "aggregate; crash in mid-stream at chosen points (failpoint), and by kill -9"
+# Each run dies right after applying the batch that holds its N-th message, before that
+# batch's checkpoint; the next run rebuilds from the journal and re-consumes the rest.
+for n in 450 1000 700; do
+  start_aggregator NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES=$n
+  for _ in $(seq 600); do kill -0 "$agg" 2>/dev/null || break; sleep 0.05; done
+  wait "$agg" 2>/dev/null && fail "the failpoint did not fire" || true
+done
+start_aggregator
+wait_caught_up
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part2.txt"
+sleep 0.2
+kill -9 "$agg"
+wait "$agg" 2>/dev/null || true
+start_aggregator
+wait_caught_up
+grep "rebuilt" "$work/aggregate.err"
+[[ $(grep -c "rebuilt .* events from the journal" "$work/aggregate.err") -ge 4 ]] || fail "too few journal rebuilds"
+
+step "the API equals a from-scratch fold of the valid events"
+curl -sf "http://$HTTP/api/v1/units" >"$work/api_units.json"
+"$bin" replay --from-file "$work/valid.jsonl" --today "$TODAY" >"$work/scratch_units.json"
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+api = {u["unit"]: u for u in json.load(open(f"{work}/api_units.json"))["units"]}
+ref = {u["unit"]: u for u in json.load(open(f"{work}/scratch_units.json"))["units"]}
+assert api.keys() == ref.keys(), (sorted(api.keys() ^ ref.keys()))
+for unit in ref:
+    assert api[unit] == ref[unit], f"unit {unit} differs:\n{api[unit]}\n{ref[unit]}"
+shown = sum(1 for u in ref.values() if not u["windows"]["365d"]["masked"])
+assert shown >= 5, "too few unmasked units for a meaningful comparison"
+assert ref["liten"]["windows"]["30d"]["masked"] and "lost_workdays" not in ref["liten"]["windows"]["30d"]
+print(f"{len(ref)} units equal, {shown} unmasked")
+PY
+
+step "status: duplicates counted once"
+python3 - "$HTTP" "$work" <<'PY'
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}/api/v1/status"))
+distinct = len({json.loads(l)["event_id"] for l in open(f"{sys.argv[2]}/valid.jsonl")})
+# Every distinct valid event applied exactly once, whatever was repeated or re-consumed.
+assert s["events_applied"] == distinct, (s["events_applied"], distinct)
+print(f"{distinct} distinct events applied once")
+PY
+
+step "the dead-letter topic holds each reject with its reason"
+kcat -C -b "$BS" -t naervaer.events.dlq -e -q -f '%h\n' | sed -n 's/.*reason=\([a-z_]*\).*/\1/p' | sort >"$work/dlq_reasons.txt"
+diff "$work/expected_rejects.txt" "$work/dlq_reasons.txt" || fail "DLQ reasons differ from the rejects sent"
+
+step "no national identity number after ingest: not in the DLQ, the state, the logs or the API"
+kcat -C -b "$BS" -t naervaer.events.dlq -e -q -f '%k %s %h\n' >"$work/dlq_dump.txt"
+if grep -rq "$FNR" "$work/dlq_dump.txt" "$work/state" "$work/aggregate.err" "$work/aggregate.out" "$work/api_units.json"; then
+  fail "an identity number leaked"
+fi
+
+step "bad parameters answer 400, an unknown unit 404"
+code() { curl -s -o /dev/null -w '%{http_code}' "http://$HTTP$1"; }
+[[ $(code "/api/v1/units/kommune/series?granularity=week") == 400 ]] || fail "granularity=week"
+[[ $(code "/api/v1/units/kommune/series?from=2026-02-30") == 400 ]] || fail "from=2026-02-30"
+[[ $(code "/api/v1/units/kommune/series?from=2026-05-01&to=2026-04-01") == 400 ]] || fail "to before from"
+[[ $(code "/api/v1/units/no-such-unit/series") == 404 ]] || fail "unknown unit"
+[[ $(code "/api/v1/units/kommune/series?granularity=month&from=2026-01-01&to=2026-06-30") == 200 ]] || fail "series"
+[[ $(code "/readyz") == 200 ]] || fail "readyz"
+
+step "/metrics passes promtool check metrics; masked units are absent"
+curl -sf "http://$HTTP/metrics" >"$work/metrics.txt"
+promtool check metrics <"$work/metrics.txt" || fail "promtool check metrics"
+grep -q '^naervaer_unit_lost_workdays{parent="",unit="kommune",window="365d"}' "$work/metrics.txt" || fail "no root figures"
+python3 - "$work" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+units = json.load(open(f"{work}/api_units.json"))["units"]
+masked = {u["unit"] for u in units if u["windows"]["30d"]["masked"]}
+for line in open(f"{work}/metrics.txt"):
+    m = re.match(r'naervaer_unit_\w+\{.*unit="([^"]+)".*window="30d"', line)
+    assert not (m and m.group(1) in masked), f"masked unit exported: {line}"
+PY
+
+step "SIGTERM: finish the checkpoint, leave the group, exit 0"
+kill -TERM "$agg"
+status=0
+wait "$agg" || status=$?
+[[ $status -eq 0 ]] || fail "exit status $status after SIGTERM"
+echo "ok: aggregator end to end"
