@@ -53,6 +53,7 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
     std::vector<std::int32_t> ids;
+    ids.reserve(parts.size());
     for (const auto* p : parts) ids.push_back(p->partition());
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       const std::map<std::int32_t, std::int64_t> start = callbacks.on_assign(ids);

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -172,7 +173,7 @@ int cmd_aggregate(int argc, char** argv) {
   if (vm.count("default-threshold")) {
     const double t = vm["default-threshold"].as<double>();
     if (t < 0 || t > 100) throw UsageError("--default-threshold must be from 0 to 100");
-    o.projection.default_absence_threshold = static_cast<Hundredths>(t * 100 + 0.5);
+    o.projection.default_absence_threshold = static_cast<Hundredths>(std::lround(t * 100));
   }
   o.checkpoint_ms = vm["checkpoint-ms"].as<int>();
   o.checkpoint_events = vm["checkpoint-events"].as<std::size_t>();
@@ -237,7 +238,8 @@ int cmd_replay(int argc, char** argv) {
 int cmd_generate(int argc, char** argv) {
   po::options_description desc("generate options");
   add_generator_options(desc);
-  desc.add_options()("out,o", po::value<std::string>(), "output file (default: standard output)");
+  desc.add_options()("out,o", po::value<std::string>(), "output file (default: standard output)")(
+      "with-key", "start each line with the event's Kafka key and a tab (for kcat -K '\\t')");
   const auto parsed = parse("generate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -249,8 +251,10 @@ int cmd_generate(int argc, char** argv) {
   }
   std::ostream& out = vm.count("out") ? file : std::cout;
   std::string line;
+  const bool with_key = vm.count("with-key") > 0;
   const ingest::GeneratorSummary s = ingest::generate_municipality(o, [&](const Event& e) {
     line.clear();
+    if (with_key) line.append(e.entity_key()).append("\t");
     encode_event(e, line);
     line += '\n';
     out.write(line.data(), static_cast<std::streamsize>(line.size()));

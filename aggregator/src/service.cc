@@ -415,7 +415,8 @@ int Service::run(const std::atomic<bool>& stop) {
   int status = 0;
   // A failpoint for crash tests (like RocksDB's kill points): the process dies as kill -9
   // would, right after applying the batch that holds the N-th message, before its checkpoint.
-  const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");
+  // Read once, before any other thread could change the environment.
+  const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");  // NOLINT(concurrency-mt-unsafe)
   const std::uint64_t die_after = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
   std::uint64_t seen = 0;
   const std::size_t poll_max = std::min<std::size_t>(4096, std::max<std::size_t>(1, m.o.checkpoint_events));

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The aggregator benchmark (issue 3). Everything is measured in this one run:
+#   (a) raw librdkafka consumption of the topic: the ceiling;
+#   (b) the aggregator from offset 0 until caught up, checkpoints on;  target (b) >= 0.7 × (a)
+# and: peak RSS, checkpoint p99, restart time (journal rebuild), /metrics scrape time
+# with about 1,000 units (target < 50 ms), monthly series query p99 (target < 5 ms).
+# Usage: bench/aggregator_bench.sh [BUILD_DIR] [EMPLOYEES] [YEARS]
+# (50,000 employees over 10 years is about 2.2 million events.)
+set -euo pipefail
+build=${1:-build/release}
+employees=${2:-50000}
+years=${3:-10}
+bin=$build/aggregator/naervaer
+ceiling=$build/bench/naervaer_consume_ceiling
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+TODAY=2026-11-22
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo "== generating $employees employees over $years years"
+from=$(( ${TODAY:0:4} - years ))-01-01
+"$bin" generate --employees "$employees" --from "$from" --to "$TODAY" --with-key -o "$work/events.txt"
+events=$(wc -l <"$work/events.txt")
+
+# 64 partitions × 5 MiB keep every compressed batch of the run.
+"$bin" broker --partitions 64 >"$work/broker.out" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 50); do [[ -s "$work/broker.out" ]] && break; sleep 0.1; done
+BS=$(sed -n 's/^bootstrap.servers=//p' "$work/broker.out")
+
+echo "== producing $events events (kcat, lz4)"
+start=$(date +%s.%N)
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -X linger.ms=50 -X batch.num.messages=10000 -l "$work/events.txt"
+echo "produced in $(echo "$(date +%s.%N) - $start" | bc) s"
+
+echo "== (a) ceiling: raw consumption with librdkafka"
+ceiling_out=$("$ceiling" "$BS" naervaer.events "$events")
+echo "$ceiling_out"
+ceiling_rate=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$ceiling_out")
+
+echo "== (b) the aggregator from offset 0 until caught up"
+HTTP=127.0.0.1:$(port)
+"$bin" aggregate --brokers "$BS" --state "$work/state" --listen "$HTTP" --today "$TODAY" --quiet 2>"$work/agg.err" &
+agg=$!
+pids+=("$agg")
+python3 - "$HTTP" "$events" "$agg" >"$work/agg_rate.txt" <<'PY'
+import json, sys, time, urllib.request
+http, total, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def status():
+    try: return json.load(urllib.request.urlopen(f"http://{http}/api/v1/status", timeout=5))
+    except Exception: return None
+first = None
+peak = 0
+while True:
+    s = status()
+    now = time.monotonic()
+    if s:
+        done = s["events_applied"] + s["events_duplicate"] + s["events_rejected"]
+        if first is None and done > 0: first, first_done = now, done
+        if s["partitions"] and done >= total and all(p["lag"] == 0 for p in s["partitions"]): break
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"): peak = int(line.split()[1])
+    time.sleep(0.05)
+secs = now - first
+print(f"messages={total - first_done} seconds={secs:.3f} rate={(total - first_done) / secs:.0f} peak_rss_mib={peak / 1024:.0f}")
+PY
+cat "$work/agg_rate.txt"
+agg_rate=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' "$work/agg_rate.txt")
+echo "ratio (b)/(a) = $(echo "scale=3; $agg_rate / $ceiling_rate" | bc)   (target >= 0.7)"
+
+echo "== checkpoints"
+curl -sf "http://$HTTP/metrics" >"$work/metrics.txt"
+python3 - "$work/metrics.txt" <<'PY'
+import re, sys
+buckets, count = [], 0
+for line in open(sys.argv[1]):
+    m = re.match(r'naervaer_checkpoint_duration_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+    if m: buckets.append((float(m.group(1)), float(m.group(2))))
+    m = re.match(r'naervaer_checkpoint_duration_seconds_count (\S+)', line)
+    if m: count = float(m.group(1))
+p99 = next(le for le, c in buckets if c >= 0.99 * count)
+print(f"checkpoints={count:.0f} p99 <= {p99 * 1000:.1f} ms (histogram bucket)")
+PY
+units=$(grep -c '^naervaer_unit_persons{.*window="30d"' "$work/metrics.txt" || true)
+
+echo "== /metrics scrape ($units unmasked units) and a monthly series query"
+python3 - "$HTTP" <<'PY'
+import sys, time, urllib.request
+http = sys.argv[1]
+def timed(path, n):
+    t = []
+    for _ in range(n):
+        a = time.perf_counter(); urllib.request.urlopen(f"http://{http}{path}").read(); t.append(time.perf_counter() - a)
+    t.sort(); return t[len(t) // 2] * 1000, t[int(len(t) * 0.99) - 1] * 1000
+m50, m99 = timed("/metrics", 30)
+print(f"/metrics: median {m50:.1f} ms, p99 {m99:.1f} ms   (target < 50 ms)")
+s50, s99 = timed("/api/v1/units/helse-3/series?granularity=month&from=2024-01-01&to=2026-11-22", 300)
+print(f"monthly series of a unit: median {s50:.2f} ms, p99 {s99:.2f} ms   (target p99 < 5 ms)")
+r50, r99 = timed("/api/v1/units/kommune/series?granularity=month&from=2024-01-01&to=2026-11-22", 50)
+print(f"monthly series of the municipality: median {r50:.2f} ms, p99 {r99:.2f} ms")
+PY
+
+echo "== restart: rebuild from the journal"
+kill -TERM "$agg"
+wait "$agg" || true
+"$bin" aggregate --brokers "$BS" --state "$work/state" --listen "$HTTP" --today "$TODAY" 2>"$work/restart.err" &
+agg=$!
+pids+=("$agg")
+for _ in $(seq 600); do grep -q "serving" "$work/restart.err" && break; sleep 0.1; done
+grep "rebuilt" "$work/restart.err"
+du -sh "$work/state" | awk '{print "state directory: " $1}'

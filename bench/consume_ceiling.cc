@@ -1,0 +1,36 @@
+// The ceiling for the aggregator benchmark: raw librdkafka consumption of the same topic
+// with the aggregator's consumer settings, doing nothing with the messages.
+//   naervaer_consume_ceiling BROKERS TOPIC EXPECTED_MESSAGES
+// Prints "messages=N seconds=S rate=R" (timed from the first message to the last).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "client.h"
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: naervaer_consume_ceiling BROKERS TOPIC EXPECTED_MESSAGES\n");
+    return 2;
+  }
+  const std::uint64_t expected = std::strtoull(argv[3], nullptr, 10);
+  naervaer::kafka::Consumer::Callbacks cb;
+  cb.on_assign = [](const std::vector<std::int32_t>&) { return std::map<std::int32_t, std::int64_t>{}; };
+  cb.on_revoke = [](const std::vector<std::int32_t>&) {};
+  naervaer::kafka::Consumer consumer(argv[1], argv[2], "naervaer-ceiling-" + std::to_string(std::rand()), {}, cb);
+  std::vector<naervaer::kafka::Message> batch;
+  std::uint64_t n = 0, bytes = 0;
+  std::chrono::steady_clock::time_point first;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (n < expected && std::chrono::steady_clock::now() < deadline) {
+    consumer.poll(4096, 200, batch);
+    if (n == 0 && !batch.empty()) first = std::chrono::steady_clock::now();
+    n += batch.size();
+    for (const auto& m : batch) bytes += m.value.size();
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();
+  std::printf("messages=%llu seconds=%.3f rate=%.0f bytes=%llu\n", static_cast<unsigned long long>(n), s,
+              static_cast<double>(n) / s, static_cast<unsigned long long>(bytes));
+  return n == expected ? 0 : 1;
+}
