@@ -63,12 +63,17 @@ while True:
         done = s["events_applied"] + s["events_duplicate"] + s["events_rejected"]
         if first is None and done > 0: first, first_done = now, done
         if s["partitions"] and done >= total and all(p["lag"] == 0 for p in s["partitions"]): break
-    for line in open(f"/proc/{pid}/status"):
+    try:
+        proc = open(f"/proc/{pid}/status").read().splitlines()
+    except FileNotFoundError:
+        sys.exit("the aggregator exited; see its standard error")
+    for line in proc:
         if line.startswith("VmHWM:"): peak = int(line.split()[1])
     time.sleep(0.05)
 secs = now - first
 print(f"messages={total - first_done} seconds={secs:.3f} rate={(total - first_done) / secs:.0f} peak_rss_mib={peak / 1024:.0f}")
 PY
+[[ -s "$work/agg_rate.txt" ]] || { cat "$work/agg.err"; exit 1; }
 cat "$work/agg_rate.txt"
 agg_rate=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' "$work/agg_rate.txt")
 echo "ratio (b)/(a) = $(echo "scale=3; $agg_rate / $ceiling_rate" | bc)   (target >= 0.7)"

@@ -3,9 +3,11 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace naervaer::kafka {
 
@@ -164,6 +166,100 @@ bool Consumer::has_assignment() const {
 
 void Consumer::close() {
   if (impl_->consumer) impl_->consumer->close();
+}
+
+// ---- reader ----------------------------------------------------------------------------
+
+struct Reader::Impl {
+  std::string topic;
+  LogToStderr log;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  std::vector<std::unique_ptr<RdKafka::Message>> held;
+  bool assigned = false;
+};
+
+Reader::Reader(const std::string& brokers, const std::string& topic, const Config& extra)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->topic = topic;
+  // librdkafka wants a group id even for a consumer that only assigns; it never joins or commits.
+  std::unique_ptr<RdKafka::Conf> conf = make_conf(brokers,
+                                                  {{"group.id", "naervaer-reference-reader"},
+                                                   {"enable.auto.commit", "false"},
+                                                   {"enable.auto.offset.store", "false"},
+                                                   {"auto.offset.reset", "earliest"},
+                                                   {"fetch.wait.max.ms", "100"}},
+                                                  extra);
+  std::string err;
+  if (conf->set("event_cb", static_cast<RdKafka::EventCb*>(&impl_->log), err) != RdKafka::Conf::CONF_OK) {
+    throw std::invalid_argument(err);
+  }
+  impl_->consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!impl_->consumer) throw std::invalid_argument("cannot create the Kafka reader: " + err);
+}
+
+Reader::~Reader() {
+  if (impl_->consumer) impl_->consumer->close();
+}
+
+std::int32_t Reader::partition_count() {
+  std::string err;
+  std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(impl_->consumer.get(), impl_->topic, nullptr, err));
+  if (!topic) throw std::runtime_error("cannot look up topic " + impl_->topic + ": " + err);
+  RdKafka::Metadata* raw = nullptr;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const RdKafka::ErrorCode rc = impl_->consumer->metadata(false, topic.get(), &raw, 5000);
+    if (rc == RdKafka::ERR_NO_ERROR && raw) {
+      std::unique_ptr<RdKafka::Metadata> md(raw);
+      for (const auto* t : *md->topics()) {
+        if (t->topic() == impl_->topic && t->err() == RdKafka::ERR_NO_ERROR && !t->partitions()->empty()) {
+          return static_cast<std::int32_t>(t->partitions()->size());
+        }
+      }
+    } else {
+      delete raw;
+    }
+    raw = nullptr;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  throw std::runtime_error("cannot see topic " + impl_->topic + " on the brokers");
+}
+
+void Reader::assign(const std::map<std::int32_t, std::int64_t>& start) {
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (const auto& [p, offset] : start) {
+    parts.push_back(RdKafka::TopicPartition::create(impl_->topic, p, offset));
+  }
+  if (parts.empty()) {
+    impl_->consumer->unassign();
+  } else {
+    impl_->consumer->assign(parts);
+  }
+  impl_->assigned = !parts.empty();
+  RdKafka::TopicPartition::destroy(parts);
+}
+
+void Reader::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
+  out.clear();
+  impl_->held.clear();
+  if (!impl_->assigned) return;
+  int wait = timeout_ms;
+  while (out.size() < max) {
+    std::unique_ptr<RdKafka::Message> m(impl_->consumer->consume(wait));
+    wait = 0;
+    if (!m || m->err() == RdKafka::ERR__TIMED_OUT) break;
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) continue;
+    if (m->err() != RdKafka::ERR_NO_ERROR) {
+      std::fprintf(stderr, "kafka: %s\n", m->errstr().c_str());
+      break;
+    }
+    Message msg;
+    if (m->key_pointer()) msg.key = std::string_view(static_cast<const char*>(m->key_pointer()), m->key_len());
+    msg.value = std::string_view(static_cast<const char*>(m->payload()), m->len());
+    msg.partition = m->partition();
+    msg.offset = m->offset();
+    out.push_back(msg);
+    impl_->held.push_back(std::move(m));
+  }
 }
 
 // ---- producer --------------------------------------------------------------------------

@@ -65,6 +65,26 @@ class Consumer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Reads chosen partitions from chosen offsets, outside any group (the aggregator uses it
+// to follow the unit tree, targets and measures on the partitions it does not own).
+class Reader {
+ public:
+  Reader(const std::string& brokers, const std::string& topic, const Config& extra);
+  ~Reader();
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // The topic's partition count (from metadata); throws when the topic cannot be seen.
+  [[nodiscard]] std::int32_t partition_count();
+  // Reads exactly these partitions from now on, each from its offset.
+  void assign(const std::map<std::int32_t, std::int64_t>& start);
+  void poll(std::size_t max, int timeout_ms, std::vector<Message>& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class Producer {
  public:
   // Idempotent, compressed; throws std::invalid_argument on bad configuration.

@@ -156,7 +156,8 @@ int cmd_aggregate(int argc, char** argv) {
       "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
       "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
       "checkpoint-events", po::value<std::size_t>()->default_value(50000), "checkpoint after this many messages")(
-      "kafka-config,X", po::value<std::vector<std::string>>(), "librdkafka setting name=value (repeatable)");
+      "quiet,q", "no progress lines on standard error")("kafka-config,X", po::value<std::vector<std::string>>(),
+                                                        "librdkafka setting name=value (repeatable)");
   const auto parsed = parse("aggregate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -180,6 +181,7 @@ int cmd_aggregate(int argc, char** argv) {
   if (o.checkpoint_ms < 1 || o.checkpoint_events < 1)
     throw UsageError("checkpoints need positive --checkpoint-ms and --checkpoint-events");
   o.kafka_config = kafka_config(vm);
+  o.quiet = vm.count("quiet") > 0;
   install_signal_handlers();
   Service service(o);
   std::fprintf(stderr, "naervaer aggregate: serving http://%s (/api/v1/units, /metrics), consuming %s\n",

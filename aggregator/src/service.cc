@@ -8,12 +8,14 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <array>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <variant>
@@ -127,6 +129,13 @@ struct Service::Impl {
   std::unique_ptr<store::StateStore> store;
   std::unique_ptr<kafka::Producer> dlq;
   std::unique_ptr<kafka::Consumer> consumer;
+  // Several instances split the partitions of one group. The unit tree, targets and
+  // measures are needed by all of them, so the partitions this instance does not own are
+  // followed by `reader` for those reference events only.
+  std::unique_ptr<kafka::Reader> reader;
+  std::int32_t partition_total = 0;
+  std::set<std::int32_t> owned;      // the group's current assignment to this instance
+  std::set<std::int32_t> in_memory;  // partitions whose person events are in the projection
   std::unique_ptr<http::Server> server;
   std::string dlq_topic;
 
@@ -192,16 +201,32 @@ struct Service::Impl {
     std::fprintf(stderr, fmt, a.c_str(), b.c_str());
   }
 
+  // Looking a labelled counter up in its family costs a map search and string copies:
+  // resolved once per (type, outcome), not once per event.
+  std::array<std::array<prometheus::Counter*, 3>, kEventTypeCount> event_counters{};
+  std::array<prometheus::Counter*, kReasonCount> reject_counters{};
+
+  void init_counters() {
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        event_counters[t][k] = &events_total.Add({{"type", std::string(to_string(static_cast<EventType>(t)))},
+                                                  {"outcome", std::string(to_string(static_cast<Outcome>(k)))}});
+      }
+    }
+    for (std::size_t r = 0; r < kReasonCount; ++r) {
+      reject_counters[r] = &rejects_total.Add({{"reason", std::string(reason_code(static_cast<Reason>(r)))}});
+    }
+  }
+
   void count(EventType type, Outcome outcome) {
-    events_total.Add({{"type", std::string(to_string(type))}, {"outcome", std::string(to_string(outcome))}})
-        .Increment();
+    event_counters[static_cast<std::size_t>(type)][static_cast<std::size_t>(outcome)]->Increment();
   }
 
   // A reject keeps its original key and value; the reason travels in headers. A value that
   // holds a national identity number is never forwarded: it is replaced by a marker.
   void dead_letter(const kafka::Message& m, const Rejection& r) {
     ++rejected;
-    rejects_total.Add({{"reason", std::string(reason_code(r.reason))}}).Increment();
+    reject_counters[static_cast<std::size_t>(r.reason)]->Increment();
     const bool redact = r.reason == Reason::kIdentityNumber;
     dlq->produce(dlq_topic, redact ? std::string_view("redacted") : m.key,
                  redact ? std::string_view(R"({"redacted":"identity_number"})") : m.value,
@@ -211,8 +236,17 @@ struct Service::Impl {
                   {"source_offset", std::to_string(m.offset)}});
   }
 
-  void rebuild_from_journal() {
+  static bool is_reference(EventType t) {
+    return t == EventType::kUnitRegistered || t == EventType::kTargetSet || t == EventType::kMeasureSet ||
+           t == EventType::kMeasureCancelled;
+  }
+
+  // Rebuilds the projection from the journal: reference events always, person events only
+  // of the partitions in `keep` (all when none). The caller holds the write lock.
+  void rebuild_from_journal(const std::set<std::int32_t>* keep) {
     const auto started = Clock::now();
+    projection = Projection(projection.as_of(), o.projection);
+    in_memory.clear();
     EventDecoder decoder;
     std::vector<Event> batch;
     std::vector<ApplyResult> results;
@@ -227,9 +261,13 @@ struct Service::Impl {
       }
       batch.clear();
     };
-    store->replay([&](std::string_view json) {
+    store->replay([&](std::int32_t partition, std::string_view json) {
       auto d = decoder.decode(json);
-      if (auto* e = std::get_if<Event>(&d)) batch.push_back(std::move(*e));
+      if (auto* e = std::get_if<Event>(&d)) {
+        const bool mine = partition != store::kReferencePartition && (!keep || keep->count(partition) > 0);
+        if (mine) in_memory.insert(partition);
+        if (mine || is_reference(e->type())) batch.push_back(std::move(*e));
+      }
       if (batch.size() == 4096) flush();
       if (++n % 1000000 == 0 && !o.quiet) {
         std::fprintf(stderr, "naervaer aggregate: replaying the journal: %llu of %llu events\n",
@@ -243,6 +281,54 @@ struct Service::Impl {
       std::fprintf(stderr, "naervaer aggregate: rebuilt %llu events from the journal in %.2f s\n",
                    static_cast<unsigned long long>(n), std::chrono::duration<double>(Clock::now() - started).count());
     }
+  }
+
+  // The group assigned `partitions`: drop the person events of partitions now owned by
+  // another instance (a rebuild without them), follow the others' reference events.
+  std::map<std::int32_t, std::int64_t> on_assign(const std::vector<std::int32_t>& partitions) {
+    owned = std::set<std::int32_t>(partitions.begin(), partitions.end());
+    if (!std::includes(owned.begin(), owned.end(), in_memory.begin(), in_memory.end())) {
+      std::unique_lock lock(projection_mutex);
+      rebuild_from_journal(&owned);
+    }
+    const auto stored = store->next_offsets();
+    const auto reference = store->reference_offsets();
+    std::map<std::int32_t, std::int64_t> follow;
+    for (std::int32_t p = 0; p < partition_total; ++p) {
+      if (owned.count(p)) continue;
+      // Everything before the group's stored offset is in the journal already.
+      std::int64_t from = 0;
+      if (auto it = stored.find(p); it != stored.end()) from = std::max(from, it->second);
+      if (auto it = reference.find(p); it != reference.end()) from = std::max(from, it->second);
+      follow[p] = from;
+    }
+    reader->assign(follow);
+    std::map<std::int32_t, std::int64_t> start;
+    for (std::int32_t p : partitions) {
+      if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
+    }
+    ready = true;
+    return start;
+  }
+
+  // Reference events from partitions another instance owns (it dead-letters their rejects).
+  void process_reference(const std::vector<kafka::Message>& messages, EventDecoder& decoder) {
+    for (const kafka::Message& m : messages) {
+      pending.reference_offsets[m.partition] = m.offset + 1;
+      if (owned.count(m.partition)) continue;  // assigned meanwhile: the group consumer has it
+      auto d = decoder.decode(m.value);
+      auto* e = std::get_if<Event>(&d);
+      if (!e || !is_reference(e->type())) continue;
+      ApplyResult r;
+      {
+        std::unique_lock lock(projection_mutex);
+        r = projection.apply(*e);
+      }
+      if (r.outcome == Outcome::kApplied) {
+        pending.journal.push_back(store::JournalEntry{store::kReferencePartition, std::string(m.value)});
+      }
+    }
+    pending_messages += messages.size();
   }
 
   // One WriteBatch: the journal since the last checkpoint and the offsets. The DLQ is
@@ -261,6 +347,7 @@ struct Service::Impl {
     }
     pending.journal.clear();
     pending.next_offsets.clear();
+    pending.reference_offsets.clear();
     pending_messages = 0;
     last_checkpoint = Clock::now();
     checkpoint_seconds.Observe(std::chrono::duration<double>(last_checkpoint - started).count());
@@ -291,7 +378,9 @@ struct Service::Impl {
       switch (results[i].outcome) {
         case Outcome::kApplied:
           ++applied;
-          pending.journal.push_back(encode_event(events[i]));
+          // The message as received: it decoded to this event, and decodes to it again.
+          pending.journal.push_back(
+              store::JournalEntry{messages[origin[i]].partition, std::string(messages[origin[i]].value)});
           newest_recorded_ms = std::max(newest_recorded_ms, events[i].recorded_at_ms);
           break;
         case Outcome::kDuplicate:
@@ -302,9 +391,11 @@ struct Service::Impl {
           break;
       }
     }
-    for (const kafka::Message& m : messages) {
-      pending.next_offsets[m.partition] = m.offset + 1;
-      consumer->mark(m.partition, m.offset + 1);
+    std::map<std::int32_t, std::int64_t> next;
+    for (const kafka::Message& m : messages) next[m.partition] = m.offset + 1;
+    for (const auto& [partition, offset] : next) {
+      pending.next_offsets[partition] = offset;
+      consumer->mark(partition, offset);
     }
     pending_messages += messages.size();
   }
@@ -381,19 +472,14 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   Impl& m = *impl_;
   m.dlq_topic = m.o.topic + ".dlq";
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
-  m.rebuild_from_journal();
+  m.rebuild_from_journal(nullptr);
+  m.init_counters();
   m.unit_figures = std::make_shared<UnitFigures>(m.projection, m.projection_mutex);
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
+  m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
+  m.partition_total = m.reader->partition_count();
   kafka::Consumer::Callbacks callbacks;
-  callbacks.on_assign = [&m](const std::vector<std::int32_t>& partitions) {
-    std::map<std::int32_t, std::int64_t> start;
-    const auto stored = m.store->next_offsets();
-    for (std::int32_t p : partitions) {
-      if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
-    }
-    m.ready = true;
-    return start;
-  };
+  callbacks.on_assign = [&m](const std::vector<std::int32_t>& partitions) { return m.on_assign(partitions); };
   callbacks.on_revoke = [&m](const std::vector<std::int32_t>&) { m.checkpoint(); };
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks);
   m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
@@ -409,6 +495,7 @@ int Service::run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
   EventDecoder decoder;
   std::vector<kafka::Message> messages;
+  std::vector<kafka::Message> reference_messages;
   std::vector<Event> events;
   std::vector<std::size_t> origin;
   std::vector<ApplyResult> results;
@@ -425,6 +512,8 @@ int Service::run(const std::atomic<bool>& stop) {
     if (!messages.empty()) m.process(messages, decoder, events, origin, results);
     seen += messages.size();
     if (die_after != 0 && seen >= die_after) std::_Exit(137);
+    m.reader->poll(poll_max, 0, reference_messages);
+    if (!reference_messages.empty()) m.process_reference(reference_messages, decoder);
     if (m.pending_messages >= m.o.checkpoint_events ||
         (m.pending_messages > 0 && Clock::now() - m.last_checkpoint >= std::chrono::milliseconds(m.o.checkpoint_ms))) {
       if (!m.checkpoint()) {

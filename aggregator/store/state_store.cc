@@ -11,7 +11,8 @@ namespace naervaer::store {
 namespace {
 
 // Keys: "j" + big-endian sequence (journal, in apply order), "o/<topic>/" + big-endian
-// partition (next offset), "m/seq" (the next journal sequence).
+// partition (next offset of the group consumer), "r/<topic>/" + partition (next offset of
+// the reference reader), "m/seq" (the next journal sequence).
 std::string be64(std::uint64_t v) {
   std::string s(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8) s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
@@ -24,11 +25,23 @@ std::uint64_t from_be64(std::string_view s) {
   return v;
 }
 
+std::map<std::int32_t, std::int64_t> read_offsets(rocksdb::DB& db, const std::string& prefix) {
+  std::map<std::int32_t, std::int64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    out[static_cast<std::int32_t>(from_be64(key.substr(prefix.size())))] =
+        static_cast<std::int64_t>(from_be64(std::string_view(it->value().data(), it->value().size())));
+  }
+  return out;
+}
+
 }  // namespace
 
 struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::string offset_prefix;
+  std::string reference_prefix;
   std::uint64_t next_seq = 0;
 };
 
@@ -45,6 +58,7 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   if (!st.ok()) throw std::runtime_error("cannot open state directory " + dir.string() + ": " + st.ToString());
   impl_->db.reset(db);
   impl_->offset_prefix = "o/" + topic + "/";
+  impl_->reference_prefix = "r/" + topic + "/";
   std::string seq;
   const rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), "m/seq", &seq);
   if (s.ok()) {
@@ -59,13 +73,20 @@ StateStore::~StateStore() = default;
 StoreStatus StateStore::commit(const Checkpoint& c) {
   rocksdb::WriteBatch batch;
   std::uint64_t seq = impl_->next_seq;
-  for (const std::string& e : c.journal) {
-    if (rocksdb::Status s = batch.Put("j" + be64(seq++), e); !s.ok()) return {false, s.ToString()};
+  std::string value;
+  for (const JournalEntry& e : c.journal) {
+    // The value: the source partition (8 bytes, big-endian, two's complement), then the event.
+    value = be64(static_cast<std::uint64_t>(static_cast<std::int64_t>(e.partition)));
+    value += e.event_json;
+    if (rocksdb::Status s = batch.Put("j" + be64(seq++), value); !s.ok()) return {false, s.ToString()};
   }
-  for (const auto& [partition, offset] : c.next_offsets) {
-    const rocksdb::Status s = batch.Put(impl_->offset_prefix + be64(static_cast<std::uint32_t>(partition)),
-                                        be64(static_cast<std::uint64_t>(offset)));
-    if (!s.ok()) return {false, s.ToString()};
+  for (const auto& [prefix, offsets] :
+       {std::pair{&impl_->offset_prefix, &c.next_offsets}, std::pair{&impl_->reference_prefix, &c.reference_offsets}}) {
+    for (const auto& [partition, offset] : *offsets) {
+      const rocksdb::Status s =
+          batch.Put(*prefix + be64(static_cast<std::uint32_t>(partition)), be64(static_cast<std::uint64_t>(offset)));
+      if (!s.ok()) return {false, s.ToString()};
+    }
   }
   if (rocksdb::Status s = batch.Put("m/seq", be64(seq)); !s.ok()) return {false, s.ToString()};
   rocksdb::WriteOptions wo;
@@ -77,27 +98,27 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
 }
 
 std::map<std::int32_t, std::int64_t> StateStore::next_offsets() const {
-  std::map<std::int32_t, std::int64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(impl_->offset_prefix); it->Valid() && it->key().starts_with(impl_->offset_prefix); it->Next()) {
-    const std::string_view key(it->key().data(), it->key().size());
-    out[static_cast<std::int32_t>(from_be64(key.substr(impl_->offset_prefix.size())))] =
-        static_cast<std::int64_t>(from_be64(std::string_view(it->value().data(), it->value().size())));
-  }
-  return out;
+  return read_offsets(*impl_->db, impl_->offset_prefix);
+}
+
+std::map<std::int32_t, std::int64_t> StateStore::reference_offsets() const {
+  return read_offsets(*impl_->db, impl_->reference_prefix);
 }
 
 std::uint64_t StateStore::journal_size() const noexcept {
   return impl_->next_seq;
 }
 
-void StateStore::replay(const std::function<bool(std::string_view)>& f) const {
+void StateStore::replay(const std::function<bool(std::int32_t, std::string_view)>& f) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 4 << 20;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
   for (it->Seek("j"); it->Valid() && it->key().starts_with("j"); it->Next()) {
-    if (!f(std::string_view(it->value().data(), it->value().size()))) return;
+    const std::string_view v(it->value().data(), it->value().size());
+    if (v.size() < 8) throw std::runtime_error("a journal entry is damaged (shorter than its header)");
+    const auto partition = static_cast<std::int32_t>(static_cast<std::int64_t>(from_be64(v)));
+    if (!f(partition, v.substr(8))) return;
   }
   if (!it->status().ok()) throw std::runtime_error("reading the journal failed: " + it->status().ToString());
 }

@@ -22,9 +22,19 @@ struct [[nodiscard]] StoreStatus {
   std::string message;
 };
 
+// The partition an applied event came from; reference events (units, targets, measures)
+// read from partitions the instance does not own are tagged kReferencePartition.
+inline constexpr std::int32_t kReferencePartition = -1;
+
+struct JournalEntry {
+  std::int32_t partition = kReferencePartition;
+  std::string event_json;
+};
+
 struct Checkpoint {
-  std::vector<std::string> journal;                   // events applied since the last checkpoint
-  std::map<std::int32_t, std::int64_t> next_offsets;  // per partition of the topic
+  std::vector<JournalEntry> journal;                       // events applied since the last checkpoint
+  std::map<std::int32_t, std::int64_t> next_offsets;       // group consumer, per partition
+  std::map<std::int32_t, std::int64_t> reference_offsets;  // reference reader, per partition
 };
 
 class StateStore {
@@ -39,9 +49,10 @@ class StateStore {
   StoreStatus commit(const Checkpoint& checkpoint);
 
   [[nodiscard]] std::map<std::int32_t, std::int64_t> next_offsets() const;
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> reference_offsets() const;
   [[nodiscard]] std::uint64_t journal_size() const noexcept;
   // Calls f for every journal entry in order; stops early when f returns false.
-  void replay(const std::function<bool(std::string_view event_json)>& f) const;
+  void replay(const std::function<bool(std::int32_t partition, std::string_view event_json)>& f) const;
   // Disk used: SST files plus memtables (RocksDB's own estimate).
   [[nodiscard]] std::uint64_t size_bytes() const;
 
