@@ -136,6 +136,7 @@ struct Service::Impl {
   std::int32_t partition_total = 0;
   std::set<std::int32_t> owned;      // the group's current assignment to this instance
   std::set<std::int32_t> in_memory;  // partitions whose person events are in the projection
+  std::set<std::int32_t> journaled;  // partitions with person events in the journal
   std::unique_ptr<http::Server> server;
   std::string dlq_topic;
 
@@ -265,6 +266,7 @@ struct Service::Impl {
       auto d = decoder.decode(json);
       if (auto* e = std::get_if<Event>(&d)) {
         const bool mine = partition != store::kReferencePartition && (!keep || keep->count(partition) > 0);
+        if (partition != store::kReferencePartition) journaled.insert(partition);
         if (mine) in_memory.insert(partition);
         if (mine || is_reference(e->type())) batch.push_back(std::move(*e));
       }
@@ -287,7 +289,12 @@ struct Service::Impl {
   // another instance (a rebuild without them), follow the others' reference events.
   std::map<std::int32_t, std::int64_t> on_assign(const std::vector<std::int32_t>& partitions) {
     owned = std::set<std::int32_t>(partitions.begin(), partitions.end());
-    if (!std::includes(owned.begin(), owned.end(), in_memory.begin(), in_memory.end())) {
+    // Rebuild when a partition in memory went to another instance, or one came back whose
+    // earlier events are in the journal but were dropped from memory.
+    const bool lost_one = !std::includes(owned.begin(), owned.end(), in_memory.begin(), in_memory.end());
+    const bool regained_one = std::any_of(owned.begin(), owned.end(),
+                                          [&](std::int32_t p) { return journaled.count(p) && !in_memory.count(p); });
+    if (lost_one || regained_one) {
       std::unique_lock lock(projection_mutex);
       rebuild_from_journal(&owned);
     }
@@ -396,6 +403,8 @@ struct Service::Impl {
     for (const auto& [partition, offset] : next) {
       pending.next_offsets[partition] = offset;
       consumer->mark(partition, offset);
+      in_memory.insert(partition);
+      journaled.insert(partition);
     }
     pending_messages += messages.size();
   }

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Two aggregator instances in one consumer group: a second instance joins (the partitions
+# are split), events keep coming, then it leaves (SIGTERM). At every stage the figures,
+# summed over the instances as Prometheus would (sum by unit), equal a from-scratch fold:
+# no figure lost, none counted twice. Masking is off (--masking-limit 1) so every unit is
+# exported by every instance that has persons there.
+# Usage: rebalance_test.sh NAERVAER_BINARY
+set -euo pipefail
+bin="$1"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "--- $*"; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+TODAY=2026-11-22
+
+"$bin" broker --partitions 8 >"$work/broker.out" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 50); do [[ -s "$work/broker.out" ]] && break; sleep 0.1; done
+BS=$(sed -n 's/^bootstrap.servers=//p' "$work/broker.out")
+
+"$bin" generate --employees 300 --from 2025-01-01 --to "$TODAY" --seed 9 --with-key -o "$work/all.txt" 2>/dev/null
+total=$(wc -l <"$work/all.txt")
+head -n $((total / 2)) "$work/all.txt" >"$work/part1.txt"
+tail -n +$((total / 2 + 1)) "$work/all.txt" >"$work/part2.txt"
+cut -f2- "$work/all.txt" >"$work/all.jsonl"
+
+start() {  # NAME: an instance with its own state and port
+  local name=$1 http=127.0.0.1:$(port)
+  "$bin" aggregate --brokers "$BS" --state "$work/state-$name" --listen "$http" --today "$TODAY" \
+    --masking-limit 1 --checkpoint-ms 200 -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
+    2>>"$work/$name.err" &
+  pids+=($!)
+  eval "pid_$name=$!; http_$name=$http"
+}
+
+# Waits until the given instances together own all 8 partitions without lag.
+wait_split() {
+  for _ in $(seq 400); do
+    if python3 - "$@" <<'PY' 2>/dev/null; then return 0; fi
+import json, sys, urllib.request
+owned = []
+for http in sys.argv[1:]:
+    s = json.load(urllib.request.urlopen(f"http://{http}/api/v1/status", timeout=2))
+    if any(p["lag"] != 0 or p["high_watermark"] < 0 for p in s["partitions"]): sys.exit(1)
+    if not s["partitions"]: sys.exit(1)
+    owned += [p["partition"] for p in s["partitions"]]
+sys.exit(0 if sorted(owned) == list(range(8)) else 1)
+PY
+    sleep 0.25
+  done
+  fail "the instances did not settle: $(tail -3 "$work"/*.err)"
+}
+
+# Sums the unit metrics over the instances and compares them with a fresh fold of FILE.
+compare() {
+  local file=$1; shift
+  "$bin" replay --from-file "$file" --today "$TODAY" --masking-limit 1 >"$work/scratch.json"
+  for http in "$@"; do curl -sf "http://$http/metrics"; done >"$work/metrics.txt"
+  python3 - "$work" <<'PY'
+import json, re, sys
+from collections import defaultdict
+work = sys.argv[1]
+got = defaultdict(float)
+pat = re.compile(r'naervaer_unit_(contracted_workdays|lost_workdays|persons)\{parent="[^"]*",unit="([^"]+)",window="([^"]+)"\} (\S+)')
+for line in open(f"{work}/metrics.txt"):
+    m = pat.match(line)
+    if m: got[(m.group(1), m.group(2), m.group(3))] += float(m.group(4))
+want = {}
+for u in json.load(open(f"{work}/scratch.json"))["units"]:
+    for w, p in u["windows"].items():
+        if p["headcount"] == 0: continue
+        want[("contracted_workdays", u["unit"], w)] = p["contracted_workdays"]
+        want[("lost_workdays", u["unit"], w)] = p["lost_workdays"]
+        want[("persons", u["unit"], w)] = p["headcount"]
+bad = [(k, got.get(k), v) for k, v in want.items() if abs(got.get(k, -1) - v) > 1e-6 * max(1, abs(v))]
+extra = [k for k in got if k not in want and got[k] != 0]
+assert not bad and not extra, f"{len(bad)} differ, e.g. {bad[:3]}; {len(extra)} extra, e.g. {extra[:3]}"
+print(f"{len(want)} unit figures equal the from-scratch fold")
+PY
+}
+
+step "instance a alone"
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part1.txt"
+start a
+wait_split "$http_a"
+compare <(head -n $((total / 2)) "$work/all.jsonl") "$http_a"
+
+step "instance b joins: the partitions are split, events keep coming"
+start b
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part2.txt"
+wait_split "$http_a" "$http_b"
+python3 - "$http_a" "$http_b" <<'PY'
+import json, sys, urllib.request
+n = [len(json.load(urllib.request.urlopen(f"http://{h}/api/v1/status"))["partitions"]) for h in sys.argv[1:]]
+assert all(x > 0 for x in n), f"not split: {n}"
+print(f"partitions split {n[0]} + {n[1]}")
+PY
+compare "$work/all.jsonl" "$http_a" "$http_b"
+
+step "instance b leaves (SIGTERM): a takes every partition back"
+kill -TERM "$pid_b"
+wait "$pid_b" || fail "instance b did not exit 0"
+wait_split "$http_a"
+compare "$work/all.jsonl" "$http_a"
+echo "ok: rebalance"
