@@ -11,6 +11,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -18,6 +19,7 @@
 #include <set>
 #include <shared_mutex>
 #include <sstream>
+#include <thread>
 #include <variant>
 
 #include "api.h"
@@ -340,25 +342,64 @@ struct Service::Impl {
 
   // One WriteBatch: the journal since the last checkpoint and the offsets. The DLQ is
   // flushed first, so a reject is never behind a committed offset without being delivered.
-  bool checkpoint() {
-    if (pending_messages == 0) return true;
-    const auto started = Clock::now();
-    if (!dlq->flush(30000)) {
-      std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; retrying\n");
-      return true;  // keep the work pending: it is checkpointed once the rejects are delivered
+  // Checkpoints are written by a writer thread while consumption goes on: one in flight at
+  // a time, in order. The WriteBatch holds exactly the journal and offsets of `pending`,
+  // so what the consumer does meanwhile cannot make them disagree.
+  std::mutex writer_mutex;
+  std::condition_variable writer_cv;
+  std::optional<store::Checkpoint> in_flight;
+  bool writer_stop = false;
+  std::atomic<bool> write_failed{false};
+  std::thread writer;
+
+  void writer_loop() {
+    std::unique_lock lock(writer_mutex);
+    for (;;) {
+      writer_cv.wait(lock, [&] { return in_flight.has_value() || writer_stop; });
+      if (!in_flight) return;
+      lock.unlock();
+      const auto started = Clock::now();
+      bool ok = true;
+      // The rejects of this checkpoint must be delivered before its offsets are committed.
+      while (!dlq->flush(30000)) {
+        std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; retrying\n");
+      }
+      const store::StoreStatus st = store->commit(*in_flight);
+      if (!st.ok) {
+        std::fprintf(stderr, "naervaer aggregate: cannot write the state: %s\n", st.message.c_str());
+        ok = false;
+      }
+      checkpoint_seconds.Observe(std::chrono::duration<double>(Clock::now() - started).count());
+      lock.lock();
+      in_flight.reset();
+      if (!ok) write_failed = true;
+      writer_cv.notify_all();
     }
-    const store::StoreStatus st = store->commit(pending);
-    if (!st.ok) {
-      std::fprintf(stderr, "naervaer aggregate: cannot write the state: %s\n", st.message.c_str());
-      return false;
+  }
+
+  // Hands the pending work to the writer (waiting while the previous one is in flight).
+  // With wait, returns only once it is on disk. False when the state cannot be written.
+  bool checkpoint(bool wait = false) {
+    std::unique_lock lock(writer_mutex);
+    writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
+    if (pending_messages > 0) {
+      in_flight = std::move(pending);
+      pending = store::Checkpoint{};
+      pending_messages = 0;
+      last_checkpoint = Clock::now();
+      writer_cv.notify_all();
     }
-    pending.journal.clear();
-    pending.next_offsets.clear();
-    pending.reference_offsets.clear();
-    pending_messages = 0;
-    last_checkpoint = Clock::now();
-    checkpoint_seconds.Observe(std::chrono::duration<double>(last_checkpoint - started).count());
-    return true;
+    if (wait) writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
+    return !write_failed.load();
+  }
+
+  void stop_writer() {
+    {
+      std::lock_guard lock(writer_mutex);
+      writer_stop = true;
+    }
+    writer_cv.notify_all();
+    if (writer.joinable()) writer.join();
   }
 
   void process(const std::vector<kafka::Message>& messages, EventDecoder& decoder, std::vector<Event>& events,
@@ -489,12 +530,15 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.partition_total = m.reader->partition_count();
   kafka::Consumer::Callbacks callbacks;
   callbacks.on_assign = [&m](const std::vector<std::int32_t>& partitions) { return m.on_assign(partitions); };
-  callbacks.on_revoke = [&m](const std::vector<std::int32_t>&) { m.checkpoint(); };
+  callbacks.on_revoke = [&m](const std::vector<std::int32_t>&) { (void)m.checkpoint(true); };
+  m.writer = std::thread([&m] { m.writer_loop(); });
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks);
   m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
 }
 
-Service::~Service() = default;
+Service::~Service() {
+  impl_->stop_writer();
+}
 
 std::string Service::http_address() const {
   return impl_->server->address();
@@ -539,9 +583,10 @@ int Service::run(const std::atomic<bool>& stop) {
     }
     m.newest_event.Set(static_cast<double>(m.newest_recorded_ms) / 1000.0);
   }
-  if (status == 0 && !m.checkpoint()) status = 1;
+  if (status == 0 && !m.checkpoint(true)) status = 1;
   m.consumer->close();  // leaves the group; the revoke callback checkpoints anything left
-  if (status == 0 && !m.checkpoint()) status = 1;
+  if (status == 0 && !m.checkpoint(true)) status = 1;
+  m.stop_writer();
   return status;
 }
 

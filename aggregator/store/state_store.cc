@@ -10,13 +10,26 @@ namespace naervaer::store {
 
 namespace {
 
-// Keys: "j" + big-endian sequence (journal, in apply order), "o/<topic>/" + big-endian
+// Keys: "j" + big-endian segment number (the journal, in apply order, one segment per
+// checkpoint), "o/<topic>/" + big-endian
 // partition (next offset of the group consumer), "r/<topic>/" + partition (next offset of
 // the reference reader), "m/seq" (the next journal sequence).
 std::string be64(std::uint64_t v) {
   std::string s(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8) s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
   return s;
+}
+
+std::string be32(std::uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 3; i >= 0; --i, v >>= 8) s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  return s;
+}
+
+std::uint32_t from_be32(std::string_view s) {
+  std::uint32_t v = 0;
+  for (char c : s.substr(0, 4)) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
 }
 
 std::uint64_t from_be64(std::string_view s) {
@@ -42,7 +55,8 @@ struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::string offset_prefix;
   std::string reference_prefix;
-  std::uint64_t next_seq = 0;
+  std::uint64_t next_seq = 0;      // events in the journal
+  std::uint64_t next_segment = 0;  // journal segments (one per checkpoint)
 };
 
 StateStore::StateStore(const std::filesystem::path& dir, const std::string& topic) : impl_(std::make_unique<Impl>()) {
@@ -51,7 +65,11 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   if (ec) throw std::runtime_error("cannot create state directory " + dir.string() + ": " + ec.message());
   rocksdb::Options options;
   options.create_if_missing = true;
-  options.compression = rocksdb::kLZ4Compression;
+  // Journal segments are written once, in key order: the upper levels stay uncompressed
+  // (flushes cost no CPU), the bottom is compressed.
+  options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression, rocksdb::kLZ4Compression};
+  options.bottommost_compression = rocksdb::kLZ4Compression;
+  options.write_buffer_size = 64 << 20;
   options.IncreaseParallelism(2);
   rocksdb::DB* db = nullptr;
   const rocksdb::Status st = rocksdb::DB::Open(options, dir.string(), &db);
@@ -61,8 +79,9 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   impl_->reference_prefix = "r/" + topic + "/";
   std::string seq;
   const rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), "m/seq", &seq);
-  if (s.ok()) {
+  if (s.ok() && seq.size() == 16) {
     impl_->next_seq = from_be64(seq);
+    impl_->next_segment = from_be64(std::string_view(seq).substr(8));
   } else if (!s.IsNotFound()) {
     throw std::runtime_error("cannot read state directory " + dir.string() + ": " + s.ToString());
   }
@@ -73,12 +92,21 @@ StateStore::~StateStore() = default;
 StoreStatus StateStore::commit(const Checkpoint& c) {
   rocksdb::WriteBatch batch;
   std::uint64_t seq = impl_->next_seq;
-  std::string value;
-  for (const JournalEntry& e : c.journal) {
-    // The value: the source partition (8 bytes, big-endian, two's complement), then the event.
-    value = be64(static_cast<std::uint64_t>(static_cast<std::int64_t>(e.partition)));
-    value += e.event_json;
-    if (rocksdb::Status s = batch.Put("j" + be64(seq++), value); !s.ok()) return {false, s.ToString()};
+  const std::uint64_t segment_seq = impl_->next_segment;
+  // The journal of one checkpoint is one value: a segment of records [partition: 4 bytes]
+  // [length: 4 bytes][event], so RocksDB does one insert per checkpoint, not per event.
+  if (!c.journal.empty()) {
+    std::string segment;
+    std::size_t bytes = 0;
+    for (const JournalEntry& e : c.journal) bytes += 8 + e.event_json.size();
+    segment.reserve(bytes);
+    for (const JournalEntry& e : c.journal) {
+      segment += be32(static_cast<std::uint32_t>(e.partition));
+      segment += be32(static_cast<std::uint32_t>(e.event_json.size()));
+      segment += e.event_json;
+    }
+    if (rocksdb::Status s = batch.Put("j" + be64(segment_seq), segment); !s.ok()) return {false, s.ToString()};
+    seq += c.journal.size();
   }
   for (const auto& [prefix, offsets] :
        {std::pair{&impl_->offset_prefix, &c.next_offsets}, std::pair{&impl_->reference_prefix, &c.reference_offsets}}) {
@@ -88,12 +116,13 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
       if (!s.ok()) return {false, s.ToString()};
     }
   }
-  if (rocksdb::Status s = batch.Put("m/seq", be64(seq)); !s.ok()) return {false, s.ToString()};
+  if (rocksdb::Status s = batch.Put("m/seq", be64(seq) + be64(segment_seq + 1)); !s.ok()) return {false, s.ToString()};
   rocksdb::WriteOptions wo;
   wo.sync = true;  // a checkpoint survives a power cut, not only a crash
   const rocksdb::Status s = impl_->db->Write(wo, &batch);
   if (!s.ok()) return {false, "checkpoint failed: " + s.ToString()};
   impl_->next_seq = seq;
+  impl_->next_segment = segment_seq + 1;
   return {};
 }
 
@@ -115,10 +144,17 @@ void StateStore::replay(const std::function<bool(std::int32_t, std::string_view)
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
   for (it->Seek("j"); it->Valid() && it->key().starts_with("j"); it->Next()) {
-    const std::string_view v(it->value().data(), it->value().size());
-    if (v.size() < 8) throw std::runtime_error("a journal entry is damaged (shorter than its header)");
-    const auto partition = static_cast<std::int32_t>(static_cast<std::int64_t>(from_be64(v)));
-    if (!f(partition, v.substr(8))) return;
+    std::string_view v(it->value().data(), it->value().size());
+    while (!v.empty()) {
+      if (v.size() < 8) throw std::runtime_error("a journal segment is damaged (a truncated record header)");
+      const auto partition = static_cast<std::int32_t>(from_be32(v));
+      const std::uint32_t length = from_be32(v.substr(4));
+      if (v.size() < 8 + static_cast<std::size_t>(length)) {
+        throw std::runtime_error("a journal segment is damaged (a truncated record)");
+      }
+      if (!f(partition, v.substr(8, length))) return;
+      v.remove_prefix(8 + static_cast<std::size_t>(length));
+    }
   }
   if (!it->status().ok()) throw std::runtime_error("reading the journal failed: " + it->status().ToString());
 }
