@@ -226,6 +226,7 @@ std::int32_t Reader::partition_count() {
 
 void Reader::assign(const std::map<std::int32_t, std::int64_t>& start) {
   std::vector<RdKafka::TopicPartition*> parts;
+  parts.reserve(start.size());
   for (const auto& [p, offset] : start) {
     parts.push_back(RdKafka::TopicPartition::create(impl_->topic, p, offset));
   }
