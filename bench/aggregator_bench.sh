@@ -12,15 +12,8 @@ employees=${2:-50000}
 years=${3:-10}
 bin=$build/aggregator/naervaer
 ceiling=$build/bench/naervaer_consume_ceiling
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../tests/integration/lib.sh"
 TODAY=2026-11-22
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 echo "== generating $employees employees over $years years"
 from=$(( ${TODAY:0:4} - years ))-01-01
@@ -28,10 +21,7 @@ from=$(( ${TODAY:0:4} - years ))-01-01
 events=$(wc -l <"$work/events.txt")
 
 # 64 partitions × 5 MiB keep every compressed batch of the run.
-"$bin" broker --partitions 64 >"$work/broker.out" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 50); do [[ -s "$work/broker.out" ]] && break; sleep 0.1; done
-BS=$(sed -n 's/^bootstrap.servers=//p' "$work/broker.out")
+start_broker 64
 
 echo "== producing $events events (kcat, lz4)"
 start=$(date +%s.%N)

@@ -133,25 +133,26 @@ std::string query_param(const std::string& query, const std::string& name) {
     const std::size_t end = std::min(query.find('&', pos), query.size());
     const std::string pair = query.substr(pos, end - pos);
     const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      std::string raw = eq == std::string::npos ? "" : pair.substr(eq + 1);
-      std::string out;
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          out += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-          out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-          i += 2;
-        } else {
-          out += raw[i];
-        }
-      }
-      return out;
-    }
+    if (pair.substr(0, eq) == name) return percent_decode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
     pos = end + 1;
   }
   return {};
+}
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace naervaer::http

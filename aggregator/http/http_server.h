@@ -43,5 +43,7 @@ class Server {
 
 // Decodes one query parameter (percent-encoding and '+'); empty when missing.
 std::string query_param(const std::string& query, const std::string& name);
+// Decodes %XX escapes (and '+' as a space when plus_is_space, as in a query).
+std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
 }  // namespace naervaer::http

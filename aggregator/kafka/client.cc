@@ -39,6 +39,30 @@ class LogToStderr : public RdKafka::EventCb {
   }
 };
 
+// Up to `max` messages: waits at most `timeout_ms` for the first, then takes only what is
+// already fetched. `held` keeps the messages alive behind the views in `out`.
+void drain(RdKafka::KafkaConsumer& consumer, std::size_t max, int timeout_ms, std::vector<Message>& out,
+           std::vector<std::unique_ptr<RdKafka::Message>>& held) {
+  int wait = timeout_ms;
+  while (out.size() < max) {
+    std::unique_ptr<RdKafka::Message> m(consumer.consume(wait));
+    wait = 0;
+    if (!m || m->err() == RdKafka::ERR__TIMED_OUT) break;
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) continue;
+    if (m->err() != RdKafka::ERR_NO_ERROR) {
+      std::fprintf(stderr, "kafka: %s\n", m->errstr().c_str());
+      break;
+    }
+    Message msg;
+    if (m->key_pointer()) msg.key = std::string_view(static_cast<const char*>(m->key_pointer()), m->key_len());
+    msg.value = std::string_view(static_cast<const char*>(m->payload()), m->len());
+    msg.partition = m->partition();
+    msg.offset = m->offset();
+    out.push_back(msg);
+    held.push_back(std::move(m));
+  }
+}
+
 }  // namespace
 
 // ---- consumer --------------------------------------------------------------------------
@@ -115,27 +139,7 @@ Consumer::~Consumer() {
 void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
   out.clear();
   impl_->held.clear();
-  int wait = timeout_ms;
-  while (out.size() < max) {
-    std::unique_ptr<RdKafka::Message> m(impl_->consumer->consume(wait));
-    wait = 0;  // after the first message, take only what is already here
-    if (!m) break;
-    if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) {
-      if (m->err() == RdKafka::ERR__TIMED_OUT) break;
-      continue;
-    }
-    if (m->err() != RdKafka::ERR_NO_ERROR) {
-      std::fprintf(stderr, "kafka: %s\n", m->errstr().c_str());
-      break;
-    }
-    Message msg;
-    if (m->key_pointer()) msg.key = std::string_view(static_cast<const char*>(m->key_pointer()), m->key_len());
-    msg.value = std::string_view(static_cast<const char*>(m->payload()), m->len());
-    msg.partition = m->partition();
-    msg.offset = m->offset();
-    out.push_back(msg);
-    impl_->held.push_back(std::move(m));
-  }
+  drain(*impl_->consumer, max, timeout_ms, out, impl_->held);
   // High watermarks are known locally from the fetches: no network round trip.
   std::lock_guard lock(impl_->progress_mutex);
   for (auto& [id, p] : impl_->partitions) {
@@ -243,24 +247,7 @@ void Reader::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
   out.clear();
   impl_->held.clear();
   if (!impl_->assigned) return;
-  int wait = timeout_ms;
-  while (out.size() < max) {
-    std::unique_ptr<RdKafka::Message> m(impl_->consumer->consume(wait));
-    wait = 0;
-    if (!m || m->err() == RdKafka::ERR__TIMED_OUT) break;
-    if (m->err() == RdKafka::ERR__PARTITION_EOF) continue;
-    if (m->err() != RdKafka::ERR_NO_ERROR) {
-      std::fprintf(stderr, "kafka: %s\n", m->errstr().c_str());
-      break;
-    }
-    Message msg;
-    if (m->key_pointer()) msg.key = std::string_view(static_cast<const char*>(m->key_pointer()), m->key_len());
-    msg.value = std::string_view(static_cast<const char*>(m->payload()), m->len());
-    msg.partition = m->partition();
-    msg.offset = m->offset();
-    out.push_back(msg);
-    impl_->held.push_back(std::move(m));
-  }
+  drain(*impl_->consumer, max, timeout_ms, out, impl_->held);
 }
 
 // ---- producer --------------------------------------------------------------------------

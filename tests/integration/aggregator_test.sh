@@ -9,27 +9,13 @@
 # Usage: aggregator_test.sh NAERVAER_BINARY
 set -euo pipefail
 bin="$1"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "--- $*"; }
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/lib.sh"
 
 TODAY=2026-11-22
 FNR=01010112377  # valid check digits: must never get past the aggregator
 
 step "embedded broker"
-"$bin" broker --partitions 8 >"$work/broker.out" 2>"$work/broker.err" &
-pids+=($!)
-for _ in $(seq 50); do [[ -s "$work/broker.out" ]] && break; sleep 0.1; done
-BS=$(head -1 "$work/broker.out" | sed -n 's/^bootstrap.servers=//p')
-[[ -n "$BS" ]] || fail "the broker printed no bootstrap.servers line"
+start_broker 8
 
 step "scenario: a generated municipality with corrections, cancellations, duplicates, conflicts, invalid events"
 "$bin" generate --employees 400 --from 2024-06-01 --to "$TODAY" --seed 3 -o "$work/generated.jsonl" 2>/dev/null

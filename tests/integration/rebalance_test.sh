@@ -7,22 +7,10 @@
 # Usage: rebalance_test.sh NAERVAER_BINARY
 set -euo pipefail
 bin="$1"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "--- $*"; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/lib.sh"
 TODAY=2026-11-22
 
-"$bin" broker --partitions 8 >"$work/broker.out" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 50); do [[ -s "$work/broker.out" ]] && break; sleep 0.1; done
-BS=$(sed -n 's/^bootstrap.servers=//p' "$work/broker.out")
+start_broker 8
 
 "$bin" generate --employees 300 --from 2025-01-01 --to "$TODAY" --seed 9 --with-key -o "$work/all.txt" 2>/dev/null
 total=$(wc -l <"$work/all.txt")
