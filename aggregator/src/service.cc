@@ -358,7 +358,7 @@ struct Service::Impl {
         r = projection.apply(*e);
       }
       if (r.outcome == Outcome::kApplied) {
-        pending.journal.push_back(store::JournalEntry{store::kReferencePartition, std::string(m.value)});
+        pending.journal.append(store::kReferencePartition, m.value);
       }
     }
     pending_messages += messages.size();
@@ -451,8 +451,7 @@ struct Service::Impl {
         case Outcome::kApplied:
           ++applied;
           // The message as received: it decoded to this event, and decodes to it again.
-          pending.journal.push_back(
-              store::JournalEntry{messages[origin[i]].partition, std::string(messages[origin[i]].value)});
+          pending.journal.append(messages[origin[i]].partition, messages[origin[i]].value);
           newest_recorded_ms = std::max(newest_recorded_ms, events[i].recorded_at_ms);
           break;
         case Outcome::kDuplicate:

@@ -51,6 +51,13 @@ std::map<std::int32_t, std::int64_t> read_offsets(rocksdb::DB& db, const std::st
 
 }  // namespace
 
+void JournalSegment::append(std::int32_t partition, std::string_view event_json) {
+  bytes_ += be32(static_cast<std::uint32_t>(partition));
+  bytes_ += be32(static_cast<std::uint32_t>(event_json.size()));
+  bytes_ += event_json;
+  ++count_;
+}
+
 struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::string offset_prefix;
@@ -93,19 +100,11 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
   rocksdb::WriteBatch batch;
   std::uint64_t seq = impl_->next_seq;
   const std::uint64_t segment_seq = impl_->next_segment;
-  // The journal of one checkpoint is one value: a segment of records [partition: 4 bytes]
-  // [length: 4 bytes][event], so RocksDB does one insert per checkpoint, not per event.
+  // The journal of one checkpoint is one value, so RocksDB does one insert per checkpoint.
   if (!c.journal.empty()) {
-    std::string segment;
-    std::size_t bytes = 0;
-    for (const JournalEntry& e : c.journal) bytes += 8 + e.event_json.size();
-    segment.reserve(bytes);
-    for (const JournalEntry& e : c.journal) {
-      segment += be32(static_cast<std::uint32_t>(e.partition));
-      segment += be32(static_cast<std::uint32_t>(e.event_json.size()));
-      segment += e.event_json;
+    if (rocksdb::Status s = batch.Put("j" + be64(segment_seq), c.journal.bytes()); !s.ok()) {
+      return {false, s.ToString()};
     }
-    if (rocksdb::Status s = batch.Put("j" + be64(segment_seq), segment); !s.ok()) return {false, s.ToString()};
     seq += c.journal.size();
   }
   for (const auto& [prefix, offsets] :

@@ -26,13 +26,23 @@ struct [[nodiscard]] StoreStatus {
 // read from partitions the instance does not own are tagged kReferencePartition.
 inline constexpr std::int32_t kReferencePartition = -1;
 
-struct JournalEntry {
-  std::int32_t partition = kReferencePartition;
-  std::string event_json;
+// The events of one checkpoint, packed as they arrive into the bytes of one journal
+// segment: records [partition: 4 bytes][length: 4 bytes][event], big-endian. One buffer,
+// not an allocation per event.
+class JournalSegment {
+ public:
+  void append(std::int32_t partition, std::string_view event_json);
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] const std::string& bytes() const noexcept { return bytes_; }
+
+ private:
+  std::string bytes_;
+  std::size_t count_ = 0;
 };
 
 struct Checkpoint {
-  std::vector<JournalEntry> journal;                       // events applied since the last checkpoint
+  JournalSegment journal;                                  // events applied since the last checkpoint
   std::map<std::int32_t, std::int64_t> next_offsets;       // group consumer, per partition
   std::map<std::int32_t, std::int64_t> reference_offsets;  // reference reader, per partition
 };
