@@ -121,9 +121,9 @@ Consumer::Consumer(const std::string& brokers, const std::string& topic, const s
                                                    // librdkafka 2.0 pauses fetching a partition for a
                                                    // second whenever the consumer's whole queue is over
                                                    // these; while the fold is busy it is, so keep them
-                                                   // high (the prefetch stays bounded at 512 MiB).
+                                                   // high (the prefetch stays bounded at 128 MiB).
                                                    {"queued.min.messages", "10000000"},
-                                                   {"queued.max.messages.kbytes", "524288"}},
+                                                   {"queued.max.messages.kbytes", "131072"}},
                                                   extra);
   std::string err;
   if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(impl_.get()), err) != RdKafka::Conf::CONF_OK ||
