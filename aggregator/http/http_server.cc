@@ -59,6 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response->keep_alive(request_.keep_alive());
     response->body() = std::move(res.body);
     response->prepare_payload();
+    if (request_.method() == bhttp::verb::head) response->body().clear();  // headers as for GET, no body
     bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code wec, std::size_t) {
       if (!wec && response->keep_alive()) self->read();
     });
@@ -75,14 +76,23 @@ class Session : public std::enable_shared_from_this<Session> {
 struct Server::Impl {
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  asio::steady_timer retry{io};
   Handler handler;
   std::vector<std::thread> threads;
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), handler)->start();
-      accept();
+      if (!ec) {
+        std::make_shared<Session>(std::move(socket), handler)->start();
+        accept();
+        return;
+      }
+      // Out of file descriptors or similar: wait a little instead of spinning on accept.
+      retry.expires_after(std::chrono::milliseconds(100));
+      retry.async_wait([this](beast::error_code wec) {
+        if (!wec) accept();
+      });
     });
   }
 };

@@ -5,9 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace naervaer::kafka {
 
@@ -76,8 +78,20 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   mutable std::mutex progress_mutex;                    // progress() is read by the HTTP threads
   std::map<std::int32_t, PartitionProgress> partitions;
 
+  // An exception must not unwind through librdkafka's C frames: it is kept and rethrown by
+  // poll() on the consuming thread.
+  std::exception_ptr callback_error;
+
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
+    try {
+      rebalance(c, err, parts);
+    } catch (...) {
+      callback_error = std::current_exception();
+    }
+  }
+
+  void rebalance(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err, std::vector<RdKafka::TopicPartition*>& parts) {
     std::vector<std::int32_t> ids;
     ids.reserve(parts.size());
     for (const auto* p : parts) ids.push_back(p->partition());
@@ -145,6 +159,7 @@ void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) 
   out.clear();
   impl_->held.clear();
   drain(*impl_->consumer, max, timeout_ms, out, impl_->held);
+  if (impl_->callback_error) std::rethrow_exception(std::exchange(impl_->callback_error, nullptr));
   // High watermarks are known locally from the fetches: no network round trip.
   std::lock_guard lock(impl_->progress_mutex);
   for (auto& [id, p] : impl_->partitions) {

@@ -314,6 +314,9 @@ struct Service::Impl {
   // The group assigned `partitions`: drop the person events of partitions now owned by
   // another instance (a rebuild without them), follow the others' reference events.
   std::map<std::int32_t, std::int64_t> on_assign(const std::vector<std::int32_t>& partitions) {
+    // Everything applied so far goes to disk first: the rebuild and the start offsets below
+    // must see one state, not race with the writer.
+    (void)checkpoint(true);
     owned = std::set<std::int32_t>(partitions.begin(), partitions.end());
     // Rebuild when a partition in memory went to another instance, or one came back whose
     // earlier events are in the journal but were dropped from memory.
@@ -384,12 +387,15 @@ struct Service::Impl {
       lock.unlock();
       const auto started = Clock::now();
       bool ok = true;
-      // The rejects of this checkpoint must be delivered before its offsets are committed.
-      while (!dlq->flush(30000)) {
-        std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; retrying\n");
-      }
-      const store::StoreStatus st = store->commit(*in_flight);
-      if (!st.ok) {
+      // The rejects of this checkpoint must be delivered before its offsets are committed;
+      // when they cannot be, nothing more is committed and the aggregator stops (exit 1):
+      // after a restart the same messages are consumed and rejected again.
+      if (write_failed.load()) {
+        ok = false;
+      } else if (!dlq->flush(30000)) {
+        std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; stopping\n");
+        ok = false;
+      } else if (const store::StoreStatus st = store->commit(*in_flight); !st.ok) {
         std::fprintf(stderr, "naervaer aggregate: cannot write the state: %s\n", st.message.c_str());
         ok = false;
       }
@@ -406,6 +412,7 @@ struct Service::Impl {
   bool checkpoint(bool wait = false) {
     std::unique_lock lock(writer_mutex);
     writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
+    if (write_failed.load()) return false;  // a later commit would skip the failed one's events
     if (pending_messages > 0) {
       in_flight = std::move(pending);
       pending = store::Checkpoint{};
@@ -554,12 +561,17 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   kafka::Consumer::Callbacks callbacks;
   callbacks.on_assign = [&m](const std::vector<std::int32_t>& partitions) { return m.on_assign(partitions); };
   callbacks.on_revoke = [&m](const std::vector<std::int32_t>&) { (void)m.checkpoint(true); };
-  m.writer = std::thread([&m] { m.writer_loop(); });
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks);
   m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
+  // Last: a constructor that throws must not leave a joinable thread behind.
+  m.writer = std::thread([&m] { m.writer_loop(); });
 }
 
 Service::~Service() {
+  // The HTTP threads read everything else: stop them first. Closing the consumer may
+  // checkpoint (its revoke callback), so it goes while the writer still runs.
+  impl_->server.reset();
+  impl_->consumer.reset();
   impl_->stop_writer();
 }
 

@@ -302,6 +302,7 @@ struct Projection::State {
   // or ends, so the work is done once per such segment and then added to its working days.
   void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
             const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon) {
+    if (range.end < range.start) return;  // e.g. an open employment that starts after the as-of date
     for (const Case& c : cases) {
       if (c.end < range.start || c.start > range.end) continue;
       const auto cls = static_cast<std::size_t>(duration_class(c.end - c.start + 1));
@@ -725,6 +726,7 @@ std::vector<UnitId> Projection::roots() const {
 }
 
 bool Projection::is_descendant_or_self(UnitId unit, UnitId ancestor) const noexcept {
+  if (unit >= s_->units.size() || ancestor >= s_->units.size()) return false;
   return s_->in_subtree(unit, ancestor);
 }
 
@@ -814,6 +816,7 @@ Sums Projection::own_day(UnitId unit, Date day) const {
 }
 
 TargetView Projection::target(UnitId unit, int year) const {
+  if (unit >= s_->units.size()) throw std::out_of_range("no unit with this id");
   TargetView v;
   for (std::optional<UnitId> u = unit; u; u = s_->units[*u].info.parent) {
     const auto& targets = s_->units[*u].targets;
@@ -841,6 +844,7 @@ constexpr std::array<std::int32_t, kFollowupStepCount> kDueAfterDays = {4 * 7 - 
 
 FollowupReport Projection::followups(UnitId unit, Period due_in) const {
   const State& s = *s_;
+  if (unit >= s.units.size()) throw std::out_of_range("no unit with this id");
   FollowupReport report;
   const Date last_due = std::min(due_in.end, s.as_of);
   std::vector<Case> cases;
@@ -903,6 +907,7 @@ FollowupReport Projection::followups(UnitId unit, Period due_in) const {
 
 FrequentShortTerm Projection::frequent_short_term(UnitId unit, std::int32_t days, std::int32_t min_cases) const {
   const State& s = *s_;
+  if (unit >= s.units.size()) throw std::out_of_range("no unit with this id");
   const Period window{s.as_of - (days - 1), s.as_of};
   FrequentShortTerm out;
   std::vector<Case> cases;
