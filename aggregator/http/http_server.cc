@@ -1,5 +1,6 @@
 #include "http_server.h"
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -16,9 +17,18 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// Connections beyond this are closed at once: a scraper or a dashboard needs a few.
+constexpr int kMaxSessions = 256;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Handler& handler) : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, const Handler& handler, std::atomic<int>& open)
+      : stream_(std::move(socket)), handler_(handler), open_(open) {
+    ++open_;
+  }
+  ~Session() { --open_; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start() { read(); }
 
@@ -69,22 +79,31 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   bhttp::request<bhttp::string_body> request_;
   const Handler& handler_;
+  std::atomic<int>& open_;
 };
 
 }  // namespace
 
 struct Server::Impl {
+  // Declared before the io_context: sessions still queued in it are destroyed with it and
+  // count themselves out on the way.
+  std::atomic<int> sessions{0};
+  Handler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
-  Handler handler;
   std::vector<std::thread> threads;
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
-        std::make_shared<Session>(std::move(socket), handler)->start();
+        if (sessions.load() < kMaxSessions) {
+          std::make_shared<Session>(std::move(socket), handler, sessions)->start();
+        } else {
+          beast::error_code ignored;
+          socket.close(ignored);
+        }
         accept();
         return;
       }
