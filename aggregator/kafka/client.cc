@@ -160,14 +160,6 @@ void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) 
   impl_->held.clear();
   drain(*impl_->consumer, max, timeout_ms, out, impl_->held);
   if (impl_->callback_error) std::rethrow_exception(std::exchange(impl_->callback_error, nullptr));
-  // High watermarks are known locally from the fetches: no network round trip.
-  std::lock_guard lock(impl_->progress_mutex);
-  for (auto& [id, p] : impl_->partitions) {
-    std::int64_t low = 0, high = 0;
-    if (impl_->consumer->get_watermark_offsets(impl_->topic, id, &low, &high) == RdKafka::ERR_NO_ERROR) {
-      p.high_watermark = high;
-    }
-  }
 }
 
 void Consumer::mark(std::int32_t partition, std::int64_t next_offset) {
@@ -179,13 +171,14 @@ void Consumer::mark(std::int32_t partition, std::int64_t next_offset) {
 std::vector<PartitionProgress> Consumer::progress() const {
   std::lock_guard lock(impl_->progress_mutex);
   std::vector<PartitionProgress> out;
-  for (const auto& [id, p] : impl_->partitions) out.push_back(p);
+  for (const auto& [id, p] : impl_->partitions) {
+    out.push_back(p);
+    std::int64_t low = 0, high = 0;
+    if (impl_->consumer->get_watermark_offsets(impl_->topic, id, &low, &high) == RdKafka::ERR_NO_ERROR) {
+      out.back().high_watermark = high;
+    }
+  }
   return out;
-}
-
-bool Consumer::has_assignment() const {
-  std::lock_guard lock(impl_->progress_mutex);
-  return !impl_->partitions.empty();
 }
 
 void Consumer::close() {
@@ -275,14 +268,11 @@ void Reader::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
 struct Producer::Impl : public RdKafka::DeliveryReportCb {
   LogToStderr log;
   std::unique_ptr<RdKafka::Producer> producer;
-  std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
   std::uint64_t failed_at_flush = 0;
 
   void dr_cb(RdKafka::Message& m) override {
-    if (m.err() == RdKafka::ERR_NO_ERROR) {
-      ++delivered;
-    } else {
+    if (m.err() != RdKafka::ERR_NO_ERROR) {
       ++failed;
       std::fprintf(stderr, "kafka: delivery to %s failed: %s\n", m.topic_name().c_str(), m.errstr().c_str());
     }
@@ -330,13 +320,6 @@ bool Producer::flush(int timeout_ms) {
   const bool ok = rc == RdKafka::ERR_NO_ERROR && failed_now == impl_->failed_at_flush;
   impl_->failed_at_flush = failed_now;
   return ok;
-}
-
-std::uint64_t Producer::delivered() const {
-  return impl_->delivered.load();
-}
-std::uint64_t Producer::failed() const {
-  return impl_->failed.load();
 }
 
 }  // namespace naervaer::kafka

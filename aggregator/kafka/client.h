@@ -55,8 +55,9 @@ class Consumer {
 
   // Records that everything before `next_offset` is applied (for progress and lag).
   void mark(std::int32_t partition, std::int64_t next_offset);
+  // Thread-safe: read by the HTTP threads. High watermarks come from librdkafka's own
+  // record of the fetches (no network round trip), asked only when progress is read.
   [[nodiscard]] std::vector<PartitionProgress> progress() const;
-  [[nodiscard]] bool has_assignment() const;
   // Leaves the group (revoking, so the callback checkpoints).
   void close();
 
@@ -99,8 +100,6 @@ class Producer {
   // Waits until every queued message is delivered or failed; true when none failed since
   // the last call.
   [[nodiscard]] bool flush(int timeout_ms);
-  [[nodiscard]] std::uint64_t delivered() const;
-  [[nodiscard]] std::uint64_t failed() const;
 
  private:
   struct Impl;

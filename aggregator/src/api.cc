@@ -95,8 +95,4 @@ http::Response series(const Projection& p, const std::string& unit, const std::s
               json::object{{"unit", unit}, {"granularity", to_string(*granularity)}, {"points", std::move(points)}})};
 }
 
-std::string decode_segment(const std::string& s) {
-  return http::percent_decode(s);
-}
-
 }  // namespace naervaer::api

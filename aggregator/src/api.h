@@ -14,7 +14,4 @@ http::Response units(const Projection& p);
 // GET /api/v1/units/{unit}/series?granularity=&from=&to=  (unit already percent-decoded)
 http::Response series(const Projection& p, const std::string& unit, const std::string& query);
 
-// Percent-decodes one path segment.
-std::string decode_segment(const std::string& s);
-
 }  // namespace naervaer::api

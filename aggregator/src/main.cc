@@ -44,13 +44,6 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-Date today_local() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 Date parse_date_option(const std::string& name, const std::string& value) {
   const auto d = Date::parse_iso(value);
   if (!d) throw UsageError("--" + name + " must be a date YYYY-MM-DD, got \"" + value + "\"");
@@ -199,7 +192,7 @@ int cmd_replay(int argc, char** argv) {
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   if (!vm.count("from-file")) throw UsageError("--from-file is required");
-  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : today_local();
+  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
   std::optional<std::int64_t> known_at;
   if (vm.count("known-at")) {
     known_at = parse_rfc3339_ms(vm["known-at"].as<std::string>());
@@ -245,7 +238,7 @@ int cmd_generate(int argc, char** argv) {
   const auto parsed = parse("generate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
-  const ingest::GeneratorOptions o = generator_options(vm, today_local());
+  const ingest::GeneratorOptions o = generator_options(vm, local_today());
   std::ofstream file;
   if (vm.count("out")) {
     file.open(vm["out"].as<std::string>(), std::ios::binary);
@@ -279,7 +272,7 @@ int cmd_demo(int argc, char** argv) {
   const auto parsed = parse("demo", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
-  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : today_local();
+  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
   const auto window = parse_window(vm["window"].as<std::string>());
   if (!window) throw UsageError("--window must be one of 30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q");
   ingest::GeneratorOptions o = generator_options(vm, today);

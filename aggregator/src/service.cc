@@ -34,12 +34,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+}  // namespace
+
 Date local_today() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
   return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
+
+namespace {
 
 // Per unit and window, the numerators and denominators as gauges, rendered on scrape from
 // one consistent state (never millions of live gauges). Masked units are absent.
@@ -223,15 +227,11 @@ struct Service::Impl {
   explicit Impl(ServiceOptions options)
       : o(std::move(options)), projection(o.today.value_or(local_today()), o.projection) {}
 
-  void log(const char* fmt, const std::string& a = "", const std::string& b = "") const {
-    if (o.quiet) return;
-    std::fprintf(stderr, fmt, a.c_str(), b.c_str());
-  }
-
   // Looking a labelled counter up in its family costs a map search and string copies:
   // resolved once per (type, outcome), not once per event.
   std::array<std::array<prometheus::Counter*, 3>, kEventTypeCount> event_counters{};
   std::array<prometheus::Counter*, kReasonCount> reject_counters{};
+  prometheus::Counter* undecodable = nullptr;  // rejected before its type was known
 
   void init_counters() {
     for (std::size_t t = 0; t < kEventTypeCount; ++t) {
@@ -243,6 +243,7 @@ struct Service::Impl {
     for (std::size_t r = 0; r < kReasonCount; ++r) {
       reject_counters[r] = &rejects_total.Add({{"reason", std::string(reason_code(static_cast<Reason>(r)))}});
     }
+    undecodable = &events_total.Add({{"type", "undecodable"}, {"outcome", "rejected"}});
   }
 
   void count(EventType type, Outcome outcome) {
@@ -443,8 +444,7 @@ struct Service::Impl {
         events.push_back(std::move(*e));
         origin.push_back(i);
       } else {
-        // Not decoded, so its type is not known.
-        events_total.Add({{"type", "undecodable"}, {"outcome", "rejected"}}).Increment();
+        undecodable->Increment();
         dead_letter(messages[i], std::get<Rejection>(d));
       }
     }
@@ -540,7 +540,7 @@ struct Service::Impl {
     if (req.path.starts_with(kUnits) && req.path.ends_with(kSeries) &&
         req.path.size() > kUnits.size() + kSeries.size()) {
       const std::string unit =
-          api::decode_segment(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
+          http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
       std::shared_lock lock(projection_mutex);
       return api::series(projection, unit, req.query);
     }

@@ -32,6 +32,9 @@ struct ServiceOptions {
   bool quiet = false;  // no progress lines on stderr
 };
 
+// The local calendar date: the as-of date when none is fixed.
+Date local_today();
+
 class Service {
  public:
   // Opens the state directory, rebuilds the projection from the journal, starts HTTP.

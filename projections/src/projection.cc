@@ -928,10 +928,10 @@ FrequentShortTerm Projection::frequent_short_term(UnitId unit, std::int32_t days
   return out;
 }
 
-std::vector<Measure> Projection::measures() const {
-  std::vector<Measure> out;
+std::vector<MeasureSet> Projection::measures() const {
+  std::vector<MeasureSet> out;
   out.reserve(s_->measures.size());
-  for (const auto& [id, m] : s_->measures) out.push_back(Measure{m});
+  for (const auto& [id, m] : s_->measures) out.push_back(m);
   return out;
 }
 

@@ -137,9 +137,9 @@ TEST(GeneratorTest, MeasuresLowerAbsenceInTheirUnits) {
   const Projection b = fold(without, Date::from_ymd(2025, 12, 31));
   ASSERT_FALSE(a.measures().empty());
   double lost_with = 0, lost_without = 0;
-  for (const Measure& m : a.measures()) {
-    const Period after{m.record.from, Date::from_ymd(2025, 12, 31)};
-    for (const std::string& u : m.record.units) {
+  for (const MeasureSet& m : a.measures()) {
+    const Period after{m.from, Date::from_ymd(2025, 12, 31)};
+    for (const std::string& u : m.units) {
       lost_with += a.figures(*a.find_unit(u), after).sums.lost_workdays();
       lost_without += b.figures(*b.find_unit(u), after).sums.lost_workdays();
     }

@@ -56,10 +56,6 @@ struct TargetView {
   std::optional<UnitId> threshold_from;  // none with a value: the configured default
 };
 
-struct Measure {
-  MeasureSet record;
-};
-
 // Follow-up of cases (DOMAIN.md §11) for one step, over the steps due in a period.
 struct FollowupCounts {
   std::int32_t due = 0;           // steps due in the period (and on or before the as-of date)
@@ -146,7 +142,7 @@ class Projection {
   // least `min_cases` short-term cases starting in them.
   [[nodiscard]] FrequentShortTerm frequent_short_term(UnitId unit, std::int32_t days = 365,
                                                       std::int32_t min_cases = 4) const;
-  [[nodiscard]] std::vector<Measure> measures() const;
+  [[nodiscard]] std::vector<MeasureSet> measures() const;
   // Absence days (per absence, working days up to the as-of date) that applied to no
   // active employment and so count nowhere.
   [[nodiscard]] std::int64_t unmatched_absence_days() const;
