@@ -162,6 +162,23 @@ code() { curl -s -o /dev/null -w '%{http_code}' "http://$HTTP$1"; }
 [[ $(code "/api/v1/units/no-such-unit/series") == 404 ]] || fail "unknown unit"
 [[ $(code "/api/v1/units/kommune/series?granularity=month&from=2026-01-01&to=2026-06-30") == 200 ]] || fail "series"
 [[ $(code "/readyz") == 200 ]] || fail "readyz"
+# HEAD: the headers of GET, no body (a body would break the next request on the connection).
+python3 - "$HTTP" <<'PY' || fail "a HEAD response carried a body"
+import socket, sys
+host, port = sys.argv[1].split(":")
+s = socket.create_connection((host, int(port)), timeout=5)
+s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(0.5)
+data = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk: break
+        data += chunk
+except socket.timeout:
+    pass
+assert data.startswith(b"HTTP/1.1 200") and b"Content-Length: 3" in data and data.endswith(b"\r\n\r\n"), data
+PY
 
 step "/metrics passes promtool check metrics; masked units are absent"
 curl -sf "http://$HTTP/metrics" >"$work/metrics.txt"
