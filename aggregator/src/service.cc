@@ -61,11 +61,19 @@ class UnitFigures {
     std::vector<Period> windows;
     for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
     const auto all = p.all_units(std::span<const Period>(windows));
-    std::vector<std::string> unit_labels(p.unit_count());  // parent="..",unit=".."
+    // parent="..",sector="..",unit="..": the sector (the ancestor just below the root) lets
+    // Alertmanager route a unit's alerts to the HR advisers of its sector.
+    std::vector<std::string> unit_labels(p.unit_count());
     for (UnitId u = 0; u < p.unit_count(); ++u) {
       const UnitInfo& info = p.unit(u);
-      unit_labels[u] =
-          "parent=\"" + escape(info.parent ? p.unit(*info.parent).id : "") + "\",unit=\"" + escape(info.id) + "\"";
+      std::string_view sector;
+      if (info.parent) {
+        UnitId s = u;
+        while (p.unit(*p.unit(s).parent).parent) s = *p.unit(s).parent;
+        sector = p.unit(s).id;
+      }
+      unit_labels[u] = "parent=\"" + escape(info.parent ? p.unit(*info.parent).id : "") + "\",sector=\"" +
+                       escape(std::string(sector)) + "\",unit=\"" + escape(info.id) + "\"";
     }
     out.reserve(out.size() + p.unit_count() * windows.size() * 1200);
     auto family = [&](const char* name, const char* help, auto&& value_of, const char* extra_label,
