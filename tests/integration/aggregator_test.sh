@@ -183,7 +183,7 @@ PY
 step "/metrics passes promtool check metrics; masked units are absent"
 curl -sf "http://$HTTP/metrics" >"$work/metrics.txt"
 promtool check metrics <"$work/metrics.txt" || fail "promtool check metrics"
-grep -q '^naervaer_unit_lost_workdays{parent="",unit="kommune",window="365d"}' "$work/metrics.txt" || fail "no root figures"
+grep -q '^naervaer_unit_lost_workdays{parent="",sector="",unit="kommune",window="365d"}' "$work/metrics.txt" || fail "no root figures"
 python3 - "$work" <<'PY'
 import json, re, sys
 work = sys.argv[1]

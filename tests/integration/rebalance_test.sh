@@ -55,7 +55,7 @@ import json, re, sys
 from collections import defaultdict
 work = sys.argv[1]
 got = defaultdict(float)
-pat = re.compile(r'naervaer_unit_(contracted_workdays|lost_workdays|persons)\{parent="[^"]*",unit="([^"]+)",window="([^"]+)"\} (\S+)')
+pat = re.compile(r'naervaer_unit_(contracted_workdays|lost_workdays|persons)\{parent="[^"]*",sector="[^"]*",unit="([^"]+)",window="([^"]+)"\} (\S+)')
 for line in open(f"{work}/metrics.txt"):
     m = pat.match(line)
     if m: got[(m.group(1), m.group(2), m.group(3))] += float(m.group(4))
