@@ -100,6 +100,10 @@ class Producer {
   // Waits until every queued message is delivered or failed; true when none failed since
   // the last call.
   [[nodiscard]] bool flush(int timeout_ms);
+  // Serves delivery reports without waiting (call now and then on long runs).
+  void poll();
+  // Messages whose delivery failed, since the start.
+  [[nodiscard]] std::uint64_t failed() const;
 
  private:
   struct Impl;

@@ -16,6 +16,8 @@
 
 #include "api.h"
 #include "broker.h"
+#include "ingest_command.h"
+#include "naervaer/ingest/csv_export.h"
 #include "naervaer/ingest/generator.h"
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
@@ -34,7 +36,8 @@ commands:
   broker     the embedded Kafka-protocol broker (development and tests)
   aggregate  the aggregator: consume events, keep figures in RocksDB, serve HTTP
   demo       generate a municipality, fold it, print the summary table
-  generate   write a synthetic municipality as JSON Lines
+  ingest     read HR exports (CSV, JSON Lines), validate, pseudonymise, produce to Kafka
+  generate   write a synthetic municipality as JSON Lines or CSV exports
   replay     fold JSON Lines from scratch, as known at a time; print the units as /api/v1/units does
   help       this text; `naervaer <command> --help` for a command's options
 )";
@@ -182,6 +185,52 @@ int cmd_aggregate(int argc, char** argv) {
   return service.run(g_stop);
 }
 
+int cmd_ingest(int argc, char** argv) {
+  po::options_description desc(
+      "ingest options (FILE...: CSV exports, the kind recognised from the header, or JSON Lines of events "
+      "(.jsonl); exit 0 when every row was delivered, 3 when some rows were rejected, 1 when nothing could be "
+      "sent or a delivery failed)");
+  desc.add_options()("brokers", po::value<std::string>(), "bootstrap servers HOST:PORT[,...] (required unless --dry-run)")(
+      "topic", po::value<std::string>()->default_value("naervaer.events"), "events topic")(
+      "pseudonym-key-file", po::value<std::string>(),
+      "secret key for the person pseudonyms (HMAC-SHA256); required when a person column holds national "
+      "identity numbers. Keep it: another key gives every person another pseudonym")(
+      "recorded-at", po::value<std::string>(),
+      "RFC 3339 knowledge time of CSV rows without a recorded_at column (default: the file's modification time)")(
+      "dry-run", "validate and report, send nothing")("quiet,q", "no progress bar")(
+      "kafka-config,X", po::value<std::vector<std::string>>(), "librdkafka setting name=value (repeatable)")(
+      "file", po::value<std::vector<std::string>>(), "input files");
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  desc.add_options()("help,h", "show the options of this command");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see `naervaer ingest --help`)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: naervaer ingest [options] FILE...\n\n" << desc << "\n";
+    return 0;
+  }
+  IngestOptions o;
+  o.dry_run = vm.count("dry-run") > 0;
+  if (!vm.count("brokers") && !o.dry_run) throw UsageError("--brokers is required (or --dry-run)");
+  if (!vm.count("file")) throw UsageError("no input files: naervaer ingest [options] FILE...");
+  if (vm.count("brokers")) o.brokers = vm["brokers"].as<std::string>();
+  o.topic = vm["topic"].as<std::string>();
+  if (vm.count("pseudonym-key-file")) o.pseudonym_key_file = vm["pseudonym-key-file"].as<std::string>();
+  if (vm.count("recorded-at")) {
+    o.recorded_at_ms = parse_rfc3339_ms(vm["recorded-at"].as<std::string>());
+    if (!o.recorded_at_ms) throw UsageError("--recorded-at must be RFC 3339 with an offset, e.g. 2026-01-31T18:00:00+01:00");
+  }
+  o.progress = vm.count("quiet") == 0;
+  o.kafka_config = kafka_config(vm);
+  o.files = vm["file"].as<std::vector<std::string>>();
+  return run_ingest(o).exit_status;
+}
+
 int cmd_replay(int argc, char** argv) {
   po::options_description desc("replay options");
   desc.add_options()("from-file", po::value<std::vector<std::string>>(), "JSON Lines files of events (required)")(
@@ -233,12 +282,31 @@ int cmd_replay(int argc, char** argv) {
 int cmd_generate(int argc, char** argv) {
   po::options_description desc("generate options");
   add_generator_options(desc);
-  desc.add_options()("out,o", po::value<std::string>(), "output file (default: standard output)")(
+  desc.add_options()("format", po::value<std::string>()->default_value("jsonl"),
+                     "jsonl (contract-v1 events) or csv (six HR exports in a directory, Norwegian dialect)")(
+      "out,o", po::value<std::string>(), "output file, or directory for csv (default: standard output for jsonl)")(
       "with-key", "start each line with the event's Kafka key and a tab (for kcat -K '\\t')");
   const auto parsed = parse("generate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const ingest::GeneratorOptions o = generator_options(vm, local_today());
+  const std::string format = vm["format"].as<std::string>();
+  if (format != "jsonl" && format != "csv") throw UsageError("--format must be jsonl or csv, got \"" + format + "\"");
+  auto report = [&](const ingest::GeneratorSummary& s) {
+    std::fprintf(stderr, "naervaer generate: %llu events, %llu units, %llu persons, %llu measures (%s .. %s)\n",
+                 static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.units),
+                 static_cast<unsigned long long>(s.persons), static_cast<unsigned long long>(s.measures),
+                 o.from.iso().c_str(), o.to.iso().c_str());
+  };
+  if (format == "csv") {
+    if (!vm.count("out")) throw UsageError("--format csv needs --out DIRECTORY (six files are written there)");
+    if (vm.count("with-key")) throw UsageError("--with-key is for --format jsonl");
+    ingest::CsvExportWriter writer(vm["out"].as<std::string>());
+    const ingest::GeneratorSummary s = ingest::generate_municipality(o, [&](const Event& e) { writer.add(e); });
+    writer.finish();
+    report(s);
+    return 0;
+  }
   std::ofstream file;
   if (vm.count("out")) {
     file.open(vm["out"].as<std::string>(), std::ios::binary);
@@ -256,10 +324,7 @@ int cmd_generate(int argc, char** argv) {
   });
   out.flush();
   if (!out) throw std::runtime_error("writing the events failed");
-  std::fprintf(stderr, "naervaer generate: %llu events, %llu units, %llu persons, %llu measures (%s .. %s)\n",
-               static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.units),
-               static_cast<unsigned long long>(s.persons), static_cast<unsigned long long>(s.measures),
-               o.from.iso().c_str(), o.to.iso().c_str());
+  report(s);
   return 0;
 }
 
@@ -333,6 +398,7 @@ int main(int argc, char** argv) {
     if (command == "aggregate") return cmd_aggregate(argc - 1, argv + 1);
     if (command == "demo") return cmd_demo(argc - 1, argv + 1);
     if (command == "generate") return cmd_generate(argc - 1, argv + 1);
+    if (command == "ingest") return cmd_ingest(argc - 1, argv + 1);
     if (command == "replay") return cmd_replay(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);
