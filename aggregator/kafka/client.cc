@@ -322,8 +322,12 @@ bool Producer::flush(int timeout_ms) {
   return ok;
 }
 
-void Producer::poll() { impl_->producer->poll(0); }
+void Producer::poll() {
+  impl_->producer->poll(0);
+}
 
-std::uint64_t Producer::failed() const { return impl_->failed.load(); }
+std::uint64_t Producer::failed() const {
+  return impl_->failed.load();
+}
 
 }  // namespace naervaer::kafka

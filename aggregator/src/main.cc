@@ -190,7 +190,8 @@ int cmd_ingest(int argc, char** argv) {
       "ingest options (FILE...: CSV exports, the kind recognised from the header, or JSON Lines of events "
       "(.jsonl); exit 0 when every row was delivered, 3 when some rows were rejected, 1 when nothing could be "
       "sent or a delivery failed)");
-  desc.add_options()("brokers", po::value<std::string>(), "bootstrap servers HOST:PORT[,...] (required unless --dry-run)")(
+  desc.add_options()("brokers", po::value<std::string>(),
+                     "bootstrap servers HOST:PORT[,...] (required unless --dry-run)")(
       "topic", po::value<std::string>()->default_value("naervaer.events"), "events topic")(
       "pseudonym-key-file", po::value<std::string>(),
       "secret key for the person pseudonyms (HMAC-SHA256); required when a person column holds national "
@@ -223,7 +224,8 @@ int cmd_ingest(int argc, char** argv) {
   if (vm.count("pseudonym-key-file")) o.pseudonym_key_file = vm["pseudonym-key-file"].as<std::string>();
   if (vm.count("recorded-at")) {
     o.recorded_at_ms = parse_rfc3339_ms(vm["recorded-at"].as<std::string>());
-    if (!o.recorded_at_ms) throw UsageError("--recorded-at must be RFC 3339 with an offset, e.g. 2026-01-31T18:00:00+01:00");
+    if (!o.recorded_at_ms)
+      throw UsageError("--recorded-at must be RFC 3339 with an offset, e.g. 2026-01-31T18:00:00+01:00");
   }
   o.progress = vm.count("quiet") == 0;
   o.kafka_config = kafka_config(vm);

@@ -30,7 +30,9 @@ std::string date(Date d) {
   return buf;
 }
 
-std::string date(const std::optional<Date>& d) { return d ? date(*d) : std::string(); }
+std::string date(const std::optional<Date>& d) {
+  return d ? date(*d) : std::string();
+}
 
 std::string percent(Hundredths h) {
   std::string s = std::to_string(h / 100);
@@ -96,8 +98,10 @@ CsvExportWriter::CsvExportWriter(const std::string& directory) : directory_(dire
     put(f, header);
   };
   open(units_, "units.csv", {"unit", "name", "parent", "recorded_at"});
-  open(targets_, "targets.csv", {"unit", "year", "attendance_target_percent", "absence_threshold_percent", "recorded_at"});
-  open(employments_, "employments.csv", {"person", "employment_id", "unit", "from", "to", "fte_percent", "recorded_at"});
+  open(targets_, "targets.csv",
+       {"unit", "year", "attendance_target_percent", "absence_threshold_percent", "recorded_at"});
+  open(employments_, "employments.csv",
+       {"person", "employment_id", "unit", "from", "to", "fte_percent", "recorded_at"});
   open(absences_, "absences.csv",
        {"person", "absence_id", "kind", "from", "to", "grade_percent", "employment_id", "recorded_at"});
   open(measures_, "measures.csv", {"measure_id", "units", "name", "category", "from", "to", "recorded_at"});

@@ -174,7 +174,8 @@ struct Importer::Impl {
       for (const CsvKind& kind : csv_kinds()) {
         expected += expected.empty() ? "" : "; ";
         expected += std::string(to_string(kind.stage)) + ": ";
-        for (std::size_t i = 0; i < kind.required.size(); ++i) expected += (i ? "," : "") + std::string(kind.required[i]);
+        for (std::size_t i = 0; i < kind.required.size(); ++i)
+          expected += (i ? "," : "") + std::string(kind.required[i]);
       }
       return Failure{"unknown_header", "the header matches no kind of export (" + expected + ")", true};
     }
@@ -266,7 +267,8 @@ struct Importer::Impl {
       }
       const auto iso = iso_date(v);
       if (!iso) {
-        fail("bad_date", "column " + std::string(column) + ": " + shown(v) + " is not a date (YYYY-MM-DD or DD.MM.YYYY)");
+        fail("bad_date",
+             "column " + std::string(column) + ": " + shown(v) + " is not a date (YYYY-MM-DD or DD.MM.YYYY)");
         return;
       }
       o[column] = *iso;
@@ -378,7 +380,9 @@ struct Importer::Impl {
   }
 };
 
-Importer::Importer(ImportSettings settings) : impl_(std::make_unique<Impl>()) { impl_->settings = settings; }
+Importer::Importer(ImportSettings settings) : impl_(std::make_unique<Impl>()) {
+  impl_->settings = settings;
+}
 Importer::~Importer() = default;
 
 namespace {

@@ -77,7 +77,8 @@ TEST_F(ImporterTest, ReadsTheNorwegianDialect) {
 TEST_F(ImporterTest, RecognisesEveryKindByItsHeaderWithCommas) {
   const Run r = run({
       write("f.csv", "person,step,date\npA,followup_plan,2010-01-04\n"),
-      write("m.csv", "measure_id,units,name,category,from,to\nt1,skole-1 | skole-2,Ta rotta p\xC3\xA5 november,,1.11.2010,\n"),
+      write("m.csv",
+            "measure_id,units,name,category,from,to\nt1,skole-1 | skole-2,Ta rotta p\xC3\xA5 november,,1.11.2010,\n"),
       write("e.csv", "person,employment_id,unit,from,to,fte_percent\npA,m1,skole-1,2009-11-01,,80\n"),
       write("t.csv", "unit,year,attendance_target_percent,absence_threshold_percent\nskole-1,2010,\"93,5\",5.2\n"),
       write("u.csv", "unit,name,parent\nkommune,N\xC3\xA6rvik,\nskole-1,Skole,kommune\n"),
@@ -88,9 +89,9 @@ TEST_F(ImporterTest, RecognisesEveryKindByItsHeaderWithCommas) {
   // the order of the files.
   std::vector<EventType> types;
   for (const Event& e : r.events) types.push_back(e.type());
-  EXPECT_EQ(types, (std::vector<EventType>{EventType::kUnitRegistered, EventType::kUnitRegistered,
-                                           EventType::kTargetSet, EventType::kEmploymentSet, EventType::kMeasureSet,
-                                           EventType::kFollowupRecorded}));
+  EXPECT_EQ(types,
+            (std::vector<EventType>{EventType::kUnitRegistered, EventType::kUnitRegistered, EventType::kTargetSet,
+                                    EventType::kEmploymentSet, EventType::kMeasureSet, EventType::kFollowupRecorded}));
   EXPECT_FALSE(std::get<UnitRegistered>(r.events[0].body).parent);
   const auto& t = std::get<TargetSet>(r.events[2].body);
   EXPECT_EQ(t.attendance_target, 9350);
@@ -115,9 +116,9 @@ TEST_F(ImporterTest, BadRowsAreNamedByFileAndLineAndTheRestGoes) {
   const Run r = run({path});
   ASSERT_FALSE(r.scan.fatal);
   ASSERT_EQ(r.problems.size(), 6u);
-  const std::vector<std::pair<std::size_t, std::string>> expected = {
-      {3, "bad_date"}, {4, "bad_number"}, {5, "end_before_start"}, {6, "fte_out_of_range"}, {7, "bad_date"},
-      {8, "missing_field"}};
+  const std::vector<std::pair<std::size_t, std::string>> expected = {{3, "bad_date"},         {4, "bad_number"},
+                                                                     {5, "end_before_start"}, {6, "fte_out_of_range"},
+                                                                     {7, "bad_date"},         {8, "missing_field"}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(r.problems[i].line, expected[i].first) << to_string(r.problems[i]);
     EXPECT_EQ(r.problems[i].rule, expected[i].second) << to_string(r.problems[i]);
@@ -131,8 +132,9 @@ TEST_F(ImporterTest, BadRowsAreNamedByFileAndLineAndTheRestGoes) {
 
 TEST_F(ImporterTest, AnIdentityNumberWithoutAKeyIsRefusedBeforeAnythingIsSent) {
   const auto units = write("units.csv", "unit,name\nkommune,K\n");
-  const auto path = write("e.csv", std::string("person,employment_id,unit,from,fte_percent\npA,m1,kommune,2024-01-01,100\n") +
-                                       kFnr + ",m1,kommune,2024-01-01,100\n");
+  const auto path =
+      write("e.csv", std::string("person,employment_id,unit,from,fte_percent\npA,m1,kommune,2024-01-01,100\n") + kFnr +
+                         ",m1,kommune,2024-01-01,100\n");
   const Run r = run({units, path});
   ASSERT_TRUE(r.scan.fatal);
   EXPECT_EQ(r.scan.fatal->rule, "identity_number_without_key");
@@ -178,7 +180,8 @@ TEST_F(ImporterTest, UnknownHeadersAndMisspeltColumnsAreFatal) {
   const Run unknown = run({write("x.csv", "navn;avdeling\nA;B\n")});
   ASSERT_TRUE(unknown.scan.fatal);
   EXPECT_EQ(unknown.scan.fatal->rule, "unknown_header");
-  const Run misspelt = run({write("y.csv", "person,absence_id,kind,from,grade_precent\npA,a1,sykmelding,2024-01-01,50\n")});
+  const Run misspelt =
+      run({write("y.csv", "person,absence_id,kind,from,grade_precent\npA,a1,sykmelding,2024-01-01,50\n")});
   ASSERT_TRUE(misspelt.scan.fatal);
   EXPECT_EQ(misspelt.scan.fatal->rule, "unknown_column");
   EXPECT_NE(misspelt.scan.fatal->message.find("grade_precent"), std::string::npos);
@@ -192,8 +195,8 @@ TEST_F(ImporterTest, JsonLinesAreValidatedAndPseudonymisedWithAKey) {
       std::string(R"({"event_id":"e1","type":"employment_set","recorded_at":"2024-01-01T08:00:00Z","employee":")") +
       kFnr + R"(","employment_id":"m1","unit":"u","from":"2024-01-01","fte_percent":100})" + "\n" +
       R"({"event_id":"e2","type":"absence_set","recorded_at":"2024-01-01T08:00:00Z","employee":"pA","absence_id":"a1","kind":"sick","from":"2024-01-01"})" +
-      "\n\n" + R"({"event_id":"e3","type":"unit_registered","recorded_at":"2024-01-01T08:00:00Z","unit":"u","name":"U"})" +
-      "\n";
+      "\n\n" +
+      R"({"event_id":"e3","type":"unit_registered","recorded_at":"2024-01-01T08:00:00Z","unit":"u","name":"U"})" + "\n";
   const auto path = write("events.jsonl", lines);
   const Run without_key = run({path});
   ASSERT_TRUE(without_key.scan.fatal);

@@ -34,9 +34,7 @@ TEST(PseudonymTest, RefusesAShortKey) {
 
 TEST(PseudonymTest, KeyFileWithoutItsTrailingLineBreak) {
   const auto path = std::filesystem::temp_directory_path() / "naervaer_pseudonym_test.key";
-  {
-    std::ofstream(path) << std::string(20, '\x0b') << "\n";
-  }
+  { std::ofstream(path) << std::string(20, '\x0b') << "\n"; }
   EXPECT_EQ(Pseudonymiser::from_key_file(path.string()).pseudonym("Hi There"), "p-b0344c61d8db38535ca8afceaf0bf12b");
   std::filesystem::remove(path);
   try {

@@ -1,0 +1,383 @@
+#!/usr/bin/env bash
+# The built-in web page (aggregator/web/index.html, served at /), rendered by a real browser:
+# Debian's headless Chromium against `naervaer aggregate` fed through the embedded broker
+# by kcat. Checks:
+#   - / answers 200 text/html with exactly aggregator/web/index.html (the embedded copy is
+#     not stale); /favicon.ico answers 404; the page names no external resource;
+#   - the rendered DOM, for the default window (last_4q) and for ?window=30d: every unit of
+#     /api/v1/units has its row; an unmasked unit shows headcount, attendance and absence
+#     exactly as the page formats them (computed here in Python from the API's numbers);
+#     units over their absence threshold carry the class over-threshold and a text marker,
+#     the others do not; masked units show "masked (< 5 persons)" and no figures;
+#   - untrusted data stays text: a unit whose id and name are HTML renders literally and
+#     injects no element;
+#   - #unit=ID opens that unit's trend on load: one SVG point per unmasked month of the
+#     series API, masked months as gaps, the target as a dashed line, one table row per month;
+#     a unit id with /, ?, # and % in it works;
+#   - an unknown unit in the address puts the API's 404 in the visible error banner;
+#   - a screenshot at 1280x900 is a real PNG of that size that is not a single colour
+#     (kept as ${PAGE_SCREENSHOT_DIR:-$work}/page.png).
+# Usage: page_test.sh NAERVAER_BINARY
+# PAGE_TEST_FROM_SOURCE=1 serves the page from the source tree through a small Python proxy
+# in front of the aggregator (forwarding /api/), for working on the page without a rebuild.
+set -euo pipefail
+bin="$1"
+source "$(dirname "$0")/lib.sh"
+page_src="$(cd "$(dirname "$0")/../../aggregator/web" && pwd)/index.html"
+[[ -f "$page_src" ]] || fail "no $page_src"
+command -v chromium >/dev/null || fail "no chromium (apt-get install chromium)"
+started=$SECONDS
+
+TODAY=2026-11-22
+# A unit id and name that are markup, with the characters a URL path and fragment care about.
+EVIL_ID='<b id="pwn">ond</b>&amp;/?#%2F x'
+EVIL_NAME='<img src=x onerror="document.title=`pwned`">Ond & Co <script>document.title="pwned"</script>'
+
+step "embedded broker"
+start_broker 4
+
+step "generated municipality, plus a unit of two persons (masked) and a unit with hostile identifiers"
+"$bin" generate --employees 300 --seed 2 --from 2024-01-01 --to "$TODAY" --with-key -o "$work/ev.txt" 2>/dev/null
+python3 - "$work/ev.txt" "$EVIL_ID" "$EVIL_NAME" <<'PY'
+import json, sys
+path, evil_id, evil_name = sys.argv[1:]
+at = "2024-01-01T08:00:00Z"
+events = [
+    {"event_id": "page-small", "type": "unit_registered", "recorded_at": at,
+     "unit": "liten", "name": "Lille enhet", "parent": "kultur"},
+    {"event_id": "page-evil", "type": "unit_registered", "recorded_at": at,
+     "unit": evil_id, "name": evil_name, "parent": "teknisk"},
+]
+for i in range(2):
+    events.append({"event_id": f"page-small-{i}", "type": "employment_set", "recorded_at": at,
+                   "employee": f"page-small-{i}", "employment_id": "e1", "unit": "liten",
+                   "from": "2024-01-01", "fte_percent": 100})
+for i in range(6):
+    events.append({"event_id": f"page-evil-{i}", "type": "employment_set", "recorded_at": at,
+                   "employee": f"page-evil-{i}", "employment_id": "e1", "unit": evil_id,
+                   "from": "2024-01-01", "fte_percent": 80 + 4 * i})
+    events.append({"event_id": f"page-evil-abs-{i}", "type": "absence_set", "recorded_at": "2026-11-20T08:00:00Z",
+                   "employee": f"page-evil-{i}", "absence_id": "a1", "kind": "doctor_certified",
+                   "from": f"2025-{3 + i:02d}-02", "to": f"2025-{3 + i:02d}-{10 + 3 * i:02d}"})
+def key(e): return e.get("employee") or e.get("unit")
+with open(path, "a") as f:
+    for e in events: f.write(f"{key(e)}\t{json.dumps(e, ensure_ascii=False)}\n")
+PY
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/ev.txt"
+
+step "aggregate until caught up"
+HTTP=127.0.0.1:$(port)
+"$bin" aggregate --brokers "$BS" --state "$work/state" --listen "$HTTP" --today "$TODAY" \
+  >"$work/aggregate.out" 2>"$work/aggregate.err" &
+agg=$!
+pids+=("$agg")
+caught_up=0
+for _ in $(seq 300); do
+  kill -0 "$agg" 2>/dev/null || fail "the aggregator exited: $(tail -5 "$work/aggregate.err")"
+  if python3 - "$HTTP" <<'PY' 2>/dev/null; then caught_up=1; break; fi
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}/api/v1/status", timeout=2))
+parts = s["partitions"]
+sys.exit(0 if len(parts) == 4 and all(p["lag"] == 0 and p["high_watermark"] >= 0 for p in parts) else 1)
+PY
+  sleep 0.2
+done
+[[ $caught_up == 1 ]] || fail "the aggregator did not catch up: $(tail -5 "$work/aggregate.err")"
+
+if [[ "${PAGE_TEST_FROM_SOURCE:-}" == 1 ]]; then
+  step "serve the page from the source tree through a proxy (PAGE_TEST_FROM_SOURCE=1)"
+  BASE=http://127.0.0.1:$(port)
+  python3 - "$page_src" "http://$HTTP" "${BASE##*:}" <<'PY' 2>"$work/proxy.err" &
+import http.server, sys, urllib.error, urllib.request
+page, upstream, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# The headers recommended to the aggregator for /: the page must work under them.
+PAGE_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                               "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
+                               "frame-ancestors 'none'",
+}
+class Handler(http.server.BaseHTTPRequestHandler):
+    def answer(self, status, headers, body):
+        self.send_response(status)
+        for k, v in headers.items(): self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path == "/":
+            with open(page, "rb") as f: self.answer(200, PAGE_HEADERS, f.read())
+        elif path.startswith("/api/"):
+            try:
+                r = urllib.request.urlopen(upstream + self.path, timeout=10)
+                status, ctype, body = r.status, r.headers["Content-Type"], r.read()
+            except urllib.error.HTTPError as e:
+                status, ctype, body = e.code, e.headers["Content-Type"], e.read()
+            self.answer(status, {"Content-Type": ctype}, body)
+        else:
+            self.answer(404, {"Content-Type": "application/json"}, b'{"error":"no such path"}')
+    def log_message(self, *args): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+PY
+  pids+=($!)
+  for _ in $(seq 50); do curl -sf -o /dev/null "$BASE/" && break; sleep 0.1; done
+else
+  BASE=http://$HTTP
+fi
+
+step "/ serves the page as text/html, unchanged; /favicon.ico is 404; no external resources"
+code=$(curl -s -D "$work/page.headers" -o "$work/served.html" -w '%{http_code}' "$BASE/")
+[[ $code == 200 ]] || fail "GET / answered $code: $(head -c 300 "$work/served.html")"
+grep -qi '^content-type: *text/html' "$work/page.headers" || fail "GET / is not text/html: $(grep -i '^content-type' "$work/page.headers")"
+cmp -s "$work/served.html" "$page_src" || fail "GET / differs from $page_src (a stale embedded copy?)"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/favicon.ico") == 404 ]] || fail "/favicon.ico is not 404"
+python3 - "$page_src" <<'PY' || fail "the page refers to an external resource"
+import re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+# The SVG namespace is a name, not a fetch.
+urls = [u for u in re.findall(r"[a-z][a-z0-9+.-]*://[^\s'\"`)<>]*", src, re.I) if u != "http://www.w3.org/2000/svg"]
+assert not urls, urls
+for m in re.finditer(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]*)""", src, re.I):
+    assert m.group(1).startswith(("data:", "#")), m.group(0)
+assert not re.search(r"@import|url\(\s*['\"]?(?!data:)", src), "CSS import or url()"
+PY
+
+step "the API's answers, as the page will see them"
+curl -sf "http://$HTTP/api/v1/units" >"$work/units.json"
+python3 - "$work" "$HTTP" "$EVIL_ID" <<'PY'
+import json, sys, urllib.parse, urllib.request
+work, http, evil = sys.argv[1:]
+d = json.load(open(f"{work}/units.json"))
+y, m = map(int, d["as_of"][:7].split("-"))
+first = y * 12 + m - 1 - 23
+frm = f"{first // 12:04d}-{first % 12 + 1:02d}-01"
+units = {u["unit"]: u for u in d["units"]}
+over = [u for u in units.values() if u["parent"] is not None and not u["windows"]["last_4q"]["masked"]
+        and u["windows"]["last_4q"]["absence_percent"] > u["target"]["absence_threshold_percent"]]
+assert over, "no unit below the root over its threshold: the data cannot test the highlight"
+over = max(over, key=lambda u: u["windows"]["last_4q"]["headcount"])["unit"]
+for name, unit in (("over", over), ("evil", evil)):
+    url = (f"http://{http}/api/v1/units/{urllib.parse.quote(unit, safe='')}/series"
+           f"?granularity=month&from={frm}&to={d['as_of']}")
+    with open(f"{work}/series_{name}.json", "wb") as f: f.write(urllib.request.urlopen(url).read())
+open(f"{work}/over_unit", "w").write(over)
+PY
+OVER=$(cat "$work/over_unit")
+
+cat >"$work/check_page.py" <<'PY'
+# check_page.py DUMP UNITS_JSON WINDOW TREND_UNIT SERIES_JSON EVIL_ID
+import json, re, sys
+from decimal import Decimal, ROUND_HALF_UP
+from html.parser import HTMLParser
+
+dump, units_json, window, trend_unit, series_json, evil_id = sys.argv[1:]
+NBSP = "\u00a0"
+MASKED = "masked (< 5 persons)"
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.children = tag, attrs, parent, []
+    def cls(self): return set((self.attrs.get("class") or "").split())
+    def text(self): return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+    def all(self, pred=lambda n: True):
+        for c in self.children:
+            if isinstance(c, Node):
+                if pred(c): yield c
+                yield from c.all(pred)
+    def first(self, pred):
+        return next(self.all(pred), None)
+
+class Tree(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = self.cur = Node("#root", {}, None)
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.cur)
+        self.cur.children.append(n)
+        if tag not in VOID: self.cur = n
+    def handle_startendtag(self, tag, attrs):
+        self.cur.children.append(Node(tag, {k: v or "" for k, v in attrs}, self.cur))
+    def handle_endtag(self, tag):
+        n = self.cur
+        while n is not self.root and n.tag != tag: n = n.parent
+        if n is not self.root: self.cur = n.parent
+    def handle_data(self, data): self.cur.children.append(data)
+
+t = Tree(); t.feed(open(dump, encoding="utf-8").read()); t.close()
+root = t.root
+by_id = lambda i: root.first(lambda n: n.attrs.get("id") == i)
+body = root.first(lambda n: n.tag == "body")
+
+def pct(x):  # the page's fmtPct: JavaScript's toFixed(2) (exact value, ties away from zero)
+    if x is None: return "–"
+    return str(Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + NBSP + "%"
+def count(x): return f"{x:,}".replace(",", NBSP)
+
+problems = []
+def check(cond, msg):
+    if not cond: problems.append(msg)
+
+check(body.attrs.get("data-state") == "ready", f"body data-state {body.attrs.get('data-state')!r}, not ready")
+err = by_id("error")
+check(err is not None and "hidden" in err.attrs, f"the error banner shows: {err and err.text()!r}")
+api = json.load(open(units_json))
+check(by_id("as-of-date").text() == api["as_of"], "as-of date")
+check(re.search(r"events applied", by_id("status").text()), f"status line: {by_id('status').text()!r}")
+table = by_id("units")
+check(table.attrs.get("data-window") == window, f"table window {table.attrs.get('data-window')!r}, wanted {window}")
+rows = {n.attrs["data-unit"]: n for n in table.all(lambda n: n.tag == "tr" and "data-unit" in n.attrs)}
+check(set(rows) == {u["unit"] for u in api["units"]}, f"rows {sorted(rows)} != units")
+cell = lambda row, c: row.first(lambda n: n.tag == "td" and c in n.cls())
+n_over = n_under = n_masked = 0
+for u in api["units"]:
+    row, p, t = rows.get(u["unit"]), u["windows"][window], u["target"]
+    if row is None: continue
+    name = cell(row, "name").text()
+    check(u["name"] in name, f"{u['unit']}: name {name!r}")
+    if p["masked"]:
+        n_masked += 1
+        check(row.attrs.get("data-masked") == "true", f"{u['unit']}: not marked masked")
+        check(cell(row, "masked") is not None and cell(row, "masked").text() == MASKED, f"{u['unit']}: no masked label")
+        for c in ("headcount", "attendance", "absence", "target", "threshold"):
+            check(cell(row, c) is None, f"{u['unit']}: masked but shows {c}")
+        rest = "".join(c.text() for c in row.all(lambda n: n.tag == "td" and "name" not in n.cls()))
+        check(not re.search(r"\d", rest.replace(MASKED, "")), f"{u['unit']}: masked but shows numbers: {rest!r}")
+        check("over-threshold" not in row.cls(), f"{u['unit']}: masked but highlighted")
+        continue
+    check(row.attrs.get("data-masked") == "false", f"{u['unit']}: marked masked")
+    for c, want in (("headcount", count(p["headcount"])), ("attendance", pct(p["attendance_percent"])),
+                    ("absence", pct(p["absence_percent"]))):
+        got = cell(row, c).text() if cell(row, c) else None
+        check(got == want, f"{u['unit']}: {c} {got!r}, wanted {want!r}")
+    thr = t["absence_threshold_percent"]
+    over = p["absence_percent"] is not None and thr is not None and p["absence_percent"] > thr
+    n_over += over; n_under += not over
+    check(("over-threshold" in row.cls()) == over, f"{u['unit']}: over-threshold class should be {over}")
+    marker = "over threshold" in cell(row, "status").text()
+    check(marker == over, f"{u['unit']}: the 'over threshold' text marker should be {'there' if over else 'absent'}")
+check(n_over > 0 and n_under > 0 and n_masked > 0,
+      f"the data must hold units over ({n_over}), under ({n_under}) the threshold and masked ({n_masked})")
+
+# Untrusted data is text: the hostile unit renders literally and injects nothing.
+evil = next(u for u in api["units"] if u["unit"] == evil_id)
+check(evil_id in rows and evil["name"] in cell(rows[evil_id], "name").text(), "the hostile unit is not shown literally")
+check(root.first(lambda n: n.tag == "img") is None, "an <img> was injected")
+check(root.first(lambda n: n.attrs.get("id") == "pwn") is None, "an element with id pwn was injected")
+check(len(list(root.all(lambda n: n.tag == "script"))) == 1, "a script was injected")
+check(root.first(lambda n: n.tag == "title").text() != "pwned", "injected script ran")
+
+# The trend of the unit named in the address.
+trend = by_id("trend")
+check(trend.attrs.get("data-unit") == trend_unit, f"trend of {trend.attrs.get('data-unit')!r}, wanted {trend_unit!r}")
+check(trend.attrs.get("data-state") == "ready", f"trend state {trend.attrs.get('data-state')!r}")
+points = json.load(open(series_json))["points"]
+check(len(points) == 24, f"{len(points)} months in the series, wanted 24")
+chart = trend.first(lambda n: n.tag == "svg")
+check(chart is not None, "no #trend svg")
+if chart is not None:
+    shown = [p["period_start"] for p in points if not p["masked"] and p["attendance_percent"] is not None]
+    dots = [n.attrs.get("data-period") for n in chart.all(lambda n: n.tag == "circle" and "point" in n.cls())]
+    check(dots == shown, f"chart points {len(dots)} {dots[:3]}..., wanted {len(shown)} {shown[:3]}...")
+    gaps = [n.attrs.get("data-period") for n in chart.all(lambda n: n.tag == "rect" and "masked-month" in n.cls())]
+    check(gaps == [p["period_start"] for p in points if p["masked"]], f"masked months {gaps}")
+    path = chart.first(lambda n: n.tag == "path" and "series" in n.cls())
+    check(path is not None and path.attrs.get("d", "").count("M") == sum(
+        1 for i, p in enumerate(points) if p["period_start"] in shown and (i == 0 or points[i - 1]["period_start"] not in shown)),
+        "the line does not break at masked months")
+    check(chart.first(lambda n: n.tag == "line" and "target" in n.cls()) is not None, "no dashed target line")
+    check(any("Attendance %" in n.text() for n in chart.all(lambda n: n.tag == "text")), "no y-axis title")
+trows = list(by_id("trend-table").all(lambda n: n.tag == "tr" and "data-period" in n.attrs))
+check(sorted(r.attrs["data-period"] for r in trows) == sorted(p["period_start"] for p in points), "trend table rows")
+
+if problems:
+    print("\n".join(problems[:30]), file=sys.stderr)
+    sys.exit(1)
+print(f"{len(rows)} units ({n_over} over the threshold, {n_under} not, {n_masked} masked), "
+      f"trend of {trend_unit!r}: {len(points)} months")
+PY
+
+chrome() {  # chrome ARGS... URL: headless Chromium with a fresh profile, waiting for the page's fetches
+  rm -rf "$work/chromium-profile"
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --no-default-browser-check \
+    --disable-extensions --disable-background-networking --disable-component-update --disable-sync \
+    --disable-dev-shm-usage --user-data-dir="$work/chromium-profile" --virtual-time-budget=20000 "$@" \
+    2>>"$work/chromium.err"
+}
+urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
+step "rendered: the default window (last_4q), the trend of $OVER from the address"
+chrome --dump-dom "$BASE/#unit=$(urlq "$OVER")" >"$work/dom_default.html" || fail "chromium: $(tail -3 "$work/chromium.err")"
+python3 "$work/check_page.py" "$work/dom_default.html" "$work/units.json" last_4q "$OVER" \
+  "$work/series_over.json" "$EVIL_ID" || fail "the default page (DOM in $work/dom_default.html)"
+
+step "rendered: window 30d from the query, the trend of the hostile unit"
+chrome --dump-dom "$BASE/?window=30d&unit=$(urlq "$EVIL_ID")" >"$work/dom_30d.html" || fail "chromium: $(tail -3 "$work/chromium.err")"
+python3 "$work/check_page.py" "$work/dom_30d.html" "$work/units.json" 30d "$EVIL_ID" \
+  "$work/series_evil.json" "$EVIL_ID" || fail "the page with window=30d"
+
+step "rendered: an unknown unit in the address shows the API's 404 in the error banner"
+chrome --dump-dom "$BASE/#unit=no-such-unit" >"$work/dom_error.html" || fail "chromium: $(tail -3 "$work/chromium.err")"
+python3 - "$work/dom_error.html" <<'PY' || fail "no visible error banner for an unknown unit"
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<div id="error"([^>]*)>(.*?)</div>', dom, re.S)
+assert m and "hidden" not in m.group(1), m and m.group(0)
+assert "no-such-unit" in m.group(2) and "404" in m.group(2), m.group(2)
+assert re.search(r'<section id="trend"[^>]*data-state="error"', dom)
+PY
+
+step "screenshot at 1280x900"
+chrome --screenshot="$work/page.png" --window-size=1280,900 "$BASE/#unit=$(urlq "$OVER")" >/dev/null ||
+  fail "chromium: $(tail -3 "$work/chromium.err")"
+python3 - "$work/page.png" <<'PY' || fail "the screenshot is not a plausible rendering"
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+pos, idat, ihdr = 8, b"", None
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    chunk = data[pos + 8:pos + 8 + n]
+    assert zlib.crc32(kind + chunk) == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0], "bad CRC"
+    if kind == b"IHDR": ihdr = struct.unpack(">IIBBBBB", chunk)
+    elif kind == b"IDAT": idat += chunk
+    pos += 12 + n
+width, height, depth, colour = ihdr[:4]
+assert (width, height) == (1280, 900), (width, height)
+assert depth == 8 and colour in (2, 6), (depth, colour)
+bpp = 3 if colour == 2 else 4
+raw = zlib.decompress(idat)
+stride = 1 + width * bpp
+assert len(raw) == stride * height
+# Unfilter (PNG filters 0-4) to look at the real pixels.
+prev = bytearray(stride - 1)
+colours = set()
+for y in range(height):
+    f, line = raw[y * stride], bytearray(raw[y * stride + 1:(y + 1) * stride])
+    if f == 1:
+        for i in range(bpp, len(line)): line[i] = (line[i] + line[i - bpp]) & 255
+    elif f == 2:
+        line = bytearray((a + b) & 255 for a, b in zip(line, prev))
+    elif f == 3:
+        for i in range(len(line)): line[i] = (line[i] + ((line[i - bpp] if i >= bpp else 0) + prev[i]) // 2) & 255
+    elif f == 4:
+        for i in range(len(line)):
+            a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    if y % 9 == 0:
+        colours.update(bytes(line[i:i + 3]) for i in range(0, len(line), bpp * 3))
+    prev = line
+assert len(data) > 20000, f"only {len(data)} bytes"
+assert len(colours) > 20, f"only {len(colours)} colours"
+# The highlight of a unit over its threshold (#fde8e6) is on screen.
+assert bytes((0xfd, 0xe8, 0xe6)) in colours, "no over-threshold highlight colour"
+print(f"{width}x{height}, {len(data)} bytes, {len(colours)} colours sampled")
+PY
+mkdir -p "${PAGE_SCREENSHOT_DIR:-$work}"
+[[ "${PAGE_SCREENSHOT_DIR:-$work}" -ef "$work" ]] || cp "$work/page.png" "${PAGE_SCREENSHOT_DIR}/page.png"
+
+echo "ok: web page ($((SECONDS - started)) s)"
