@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <unordered_map>
 #include <variant>
 
 #include "naervaer/ingest/csv.h"
@@ -192,11 +193,18 @@ struct Importer::Impl {
     return t;
   }
 
+  std::unordered_map<std::string, std::string> pseudonyms;
+
   // The person column: a pseudonym with a key; as it is without one, unless it is a
   // national identity number (then nothing may be sent).
-  std::variant<std::string, Failure> person(std::string_view id, std::string_view column) const {
+  std::variant<std::string, Failure> person(std::string_view id, std::string_view column) {
     if (id.empty()) return Failure{"missing_field", "column " + std::string(column) + " is empty", false};
-    if (settings.pseudonymiser) return settings.pseudonymiser->pseudonym(id);
+    if (settings.pseudonymiser) {
+      // A person has many rows: the keyed hash is computed once per person and import.
+      auto [it, inserted] = pseudonyms.try_emplace(std::string(id));
+      if (inserted) it->second = settings.pseudonymiser->pseudonym(id);
+      return it->second;
+    }
     if (is_national_identity_number(id)) {
       return Failure{"identity_number_without_key",
                      "column " + std::string(column) +

@@ -54,9 +54,11 @@ std::string Pseudonymiser::pseudonym(std::string_view identifier) const {
 }
 
 std::string sha256_hex(std::string_view data, std::size_t hex_digits) {
+  // Fetched once: an implicit fetch per call (EVP_sha256()) costs a provider lookup under a lock.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+  if (sha256 == nullptr || EVP_Digest(data.data(), data.size(), digest, &length, sha256, nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
   return hex(digest, std::min<std::size_t>(hex_digits, 64));
