@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -35,7 +36,7 @@ constexpr const char* kUsage = R"(usage: naervaer <command> [options]
 commands:
   broker     the embedded Kafka-protocol broker (development and tests)
   aggregate  the aggregator: consume events, keep figures in RocksDB, serve HTTP
-  demo       generate a municipality, fold it, print the summary table
+  demo       everything in one process: broker, generated municipality, ingest, aggregator, HTTP
   ingest     read HR exports (CSV, JSON Lines), validate, pseudonymise, produce to Kafka
   generate   write a synthetic municipality as JSON Lines or CSV exports
   replay     fold JSON Lines from scratch, as known at a time; print the units as /api/v1/units does
@@ -330,59 +331,112 @@ int cmd_generate(int argc, char** argv) {
   return 0;
 }
 
+// A secret of 32 random bytes (hex) for the demo's pseudonyms, readable by the owner only.
+void write_random_key(const std::filesystem::path& path) {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[32];
+  if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) throw std::runtime_error("cannot read /dev/urandom");
+  std::string hex;
+  for (unsigned char b : bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0xF]);
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << hex << "\n";
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 int cmd_demo(int argc, char** argv) {
-  po::options_description desc("demo options");
+  po::options_description desc(
+      "demo options (everything in one process on loopback: the embedded broker, a generated municipality as "
+      "CSV exports, ingest, the aggregator and HTTP; a second run reuses its state)");
   add_generator_options(desc);
-  desc.add_options()("today", po::value<std::string>(), "the as-of date (default: today)")(
-      "window", po::value<std::string>()->default_value("365d"), "30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q")(
-      "rows", po::value<std::size_t>()->default_value(25), "units to list");
+  desc.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT")(
+      "state", po::value<std::string>()->default_value("naervaer-demo"),
+      "state directory: the exports, the pseudonym key and the aggregator's RocksDB")(
+      "today", po::value<std::string>(), "fixed as-of date (default: the local date, moving at midnight)")(
+      "window", po::value<std::string>()->default_value("365d"),
+      "window of the summary table: 30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q")(
+      "rows", po::value<std::size_t>()->default_value(25), "units in the summary table")(
+      "once", "print the summary table and exit instead of serving until Ctrl-C");
   const auto parsed = parse("demo", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
-  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
+  std::optional<Date> fixed_today;
+  if (vm.count("today")) fixed_today = parse_date_option("today", vm["today"].as<std::string>());
+  const Date today = fixed_today.value_or(local_today());
   const auto window = parse_window(vm["window"].as<std::string>());
   if (!window) throw UsageError("--window must be one of 30d, 90d, 365d, mtd, qtd, ytd, last_month, last_4q");
-  ingest::GeneratorOptions o = generator_options(vm, today);
+  const ingest::GeneratorOptions generator = generator_options(vm, today);
+  install_signal_handlers();
 
-  std::fprintf(stderr, "naervaer demo: generating %d employees, %s .. %s, seed %llu\n", o.employees,
-               o.from.iso().c_str(), o.to.iso().c_str(), static_cast<unsigned long long>(o.seed));
-  // The whole wire path: every event is encoded to JSON, decoded and validated, then folded.
+  const std::filesystem::path state = vm["state"].as<std::string>();
+  const std::filesystem::path exports = state / "export";
+  const std::filesystem::path key = state / "pseudonym.key";
+  std::filesystem::create_directories(state);
+  if (!std::filesystem::exists(exports / "absences.csv")) {
+    std::fprintf(stderr, "naervaer demo: generating a municipality of %d employees, %s .. %s, as CSV exports in %s\n",
+                 generator.employees, generator.from.iso().c_str(), generator.to.iso().c_str(), exports.c_str());
+    std::filesystem::remove_all(state / "aggregator");  // figures of another municipality
+    ingest::CsvExportWriter writer(exports.string());
+    ingest::generate_municipality(generator, [&](const Event& e) { writer.add(e); });
+    writer.finish();
+  } else {
+    std::fprintf(stderr, "naervaer demo: reusing the municipality in %s (remove %s for a new one)\n", exports.c_str(),
+                 state.c_str());
+  }
+  if (!std::filesystem::exists(key)) write_random_key(key);
+
+  const kafka::EmbeddedBroker broker(kafka::BrokerOptions{});
+  std::fprintf(stderr, "naervaer demo: embedded broker at %s\n", broker.bootstrap_servers().c_str());
+
+  // The exports go through ingest as a real import would; on a second run the same rows
+  // come again, and the aggregator counts them once.
+  IngestOptions ingest_options;
+  ingest_options.brokers = broker.bootstrap_servers();
+  ingest_options.pseudonym_key_file = key.string();
+  for (const char* name : {"units", "targets", "employments", "absences", "measures", "followups"})
+    ingest_options.files.push_back((exports / (std::string(name) + ".csv")).string());
+  if (run_ingest(ingest_options).exit_status != 0) throw std::runtime_error("the demo's import failed (see above)");
+
+  ServiceOptions o;
+  o.brokers = broker.bootstrap_servers();
+  o.state_dir = state / "aggregator";
+  o.listen = vm["listen"].as<std::string>();
+  o.today = fixed_today;
+  o.quiet = true;
+  Service service(o);
+  int status = 0;
+  std::thread aggregator([&] { status = service.run(g_stop); });
   const auto started = std::chrono::steady_clock::now();
-  Projection projection(today, ProjectionOptions{5, std::nullopt});
-  EventDecoder decoder;
-  std::vector<Event> batch;
-  std::vector<ApplyResult> results;
-  std::uint64_t messages = 0, rejected = 0;
-  std::string json;
-  auto flush = [&] {
-    projection.apply_batch(batch, results);
-    batch.clear();
-  };
-  ingest::generate_municipality(o, [&](const Event& e) {
-    json.clear();
-    encode_event(e, json);
-    ++messages;
-    auto decoded = decoder.decode(json);
-    if (auto* ev = std::get_if<Event>(&decoded)) {
-      batch.push_back(std::move(*ev));
-      if (batch.size() == 1024) flush();
+  while (!g_stop.load()) {
+    const auto lag = service.lag();
+    if (lag && *lag == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!g_stop.load()) {
+    std::string table;
+    service.read_projection(
+        [&](const Projection& p) { table = render_summary_table(p, *window, vm["rows"].as<std::size_t>()); });
+    std::fprintf(stderr, "naervaer demo: the aggregator caught up in %.1f s\n\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    std::fputs(table.c_str(), stdout);
+    const std::string url = "http://" + service.http_address();
+    std::printf(
+        "\nLook here:\n  %s/                  the units against target, monthly trends\n"
+        "  %s/api/v1/units      the figures as JSON (API v1)\n  %s/metrics           for Prometheus\n",
+        url.c_str(), url.c_str(), url.c_str());
+    std::fflush(stdout);
+    if (vm.count("once")) {
+      g_stop = true;
     } else {
-      ++rejected;
+      std::fprintf(stderr, "naervaer demo: serving until Ctrl-C\n");
     }
-  });
-  flush();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const ProjectionStats st = projection.stats();
-  std::printf(
-      "%llu events in %.2f s (%.0f events/s): %llu applied, %llu duplicates, %llu rejected; "
-      "%zu units, %zu persons, state %.1f MiB\n\n",
-      static_cast<unsigned long long>(messages), seconds, static_cast<double>(messages) / seconds,
-      static_cast<unsigned long long>(st.events_applied), static_cast<unsigned long long>(st.events_duplicate),
-      static_cast<unsigned long long>(st.events_rejected) + static_cast<unsigned long long>(rejected), st.units,
-      st.employees, static_cast<double>(st.memory_bytes) / (1 << 20));
-  std::fputs(render_summary_table(projection, *window, vm["rows"].as<std::size_t>()).c_str(), stdout);
-  std::puts("\nThe full demo (embedded broker, aggregator, HTTP on 127.0.0.1:8080) is not built yet: see README.");
-  return 0;
+  }
+  aggregator.join();
+  return status;
 }
 
 }  // namespace

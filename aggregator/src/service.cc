@@ -27,6 +27,7 @@
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
 #include "state_store.h"
+#include "web_page.h"
 
 namespace naervaer {
 
@@ -532,6 +533,7 @@ struct Service::Impl {
   }
 
   http::Response route(const http::Request& req) {
+    if (req.path == "/" || req.path == "/index.html") return {200, "text/html; charset=utf-8", std::string(web_page())};
     if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
     if (req.path == "/readyz") {
       return ready.load() ? http::Response{200, "text/plain", "ready\n"}
@@ -631,6 +633,21 @@ int Service::run(const std::atomic<bool>& stop) {
   if (status == 0 && !m.checkpoint(true)) status = 1;
   m.stop_writer();
   return status;
+}
+
+std::optional<std::int64_t> Service::lag() const {
+  if (!impl_->ready.load()) return std::nullopt;
+  std::int64_t total = 0;
+  for (const kafka::PartitionProgress& p : impl_->consumer->progress()) {
+    if (p.high_watermark < 0) return std::nullopt;  // not known yet
+    total += std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
+  }
+  return total;
+}
+
+void Service::read_projection(const std::function<void(const Projection&)>& read) const {
+  std::shared_lock lock(impl_->projection_mutex);
+  read(impl_->projection);
 }
 
 }  // namespace naervaer

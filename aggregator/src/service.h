@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,13 @@ class Service {
   int run(const std::atomic<bool>& stop);
 
   [[nodiscard]] std::string http_address() const;
+
+  // Messages not yet applied, summed over the assigned partitions; none before the first
+  // assignment. Thread-safe.
+  [[nodiscard]] std::optional<std::int64_t> lag() const;
+
+  // Calls `read` with the projection under the shared lock (a consistent state). Thread-safe.
+  void read_projection(const std::function<void(const Projection&)>& read) const;
 
  private:
   struct Impl;

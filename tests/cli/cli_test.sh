@@ -7,9 +7,20 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 case "$scenario" in
   demo)
-    out=$("$bin" demo --employees 300 --today 2026-11-22 --rows 5 2>&1) || fail "demo exited $?: $out"
+    state=$(mktemp -d)
+    trap 'rm -rf "$state"' EXIT
+    run_demo() { "$bin" demo --employees 300 --today 2026-11-22 --rows 5 --once --state "$state" --listen 127.0.0.1:0 2>&1; }
+    out=$(run_demo) || fail "demo exited $?: $out"
     grep -q "Attendance by unit, window 365d (2025-11-23 .. 2026-11-22)" <<<"$out" || fail "no table header: $out"
     grep -q "^Nærvik kommune" <<<"$out" || fail "no municipality row: $out"
+    grep -qE "^  http://127.0.0.1:[1-9][0-9]*/ " <<<"$out" || fail "the demo should say where to look: $out"
+    grep -qE "^naervaer ingest: [1-9][0-9]* rows delivered" <<<"$out" || fail "the exports should go through ingest: $out"
+    [[ -s "$state/export/absences.csv" && -s "$state/pseudonym.key" ]] || fail "no exports or key in the state directory"
+    # A second run reuses its state: the same municipality, the same figures.
+    again=$(run_demo) || fail "second demo exited $?: $again"
+    grep -q "reusing the municipality" <<<"$again" || fail "the second run should reuse its state: $again"
+    diff <(grep -A12 '^Attendance by unit' <<<"$out") <(grep -A12 '^Attendance by unit' <<<"$again") >/dev/null ||
+      fail "the second run gave other figures"
     ;;
   generate)
     first=$("$bin" generate --employees 50 --from 2025-01-01 --to 2025-03-31 2>/dev/null | head -1)
