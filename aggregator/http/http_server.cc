@@ -66,6 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                                                           request_.version());
     response->set(bhttp::field::server, "naervaer");
     response->set(bhttp::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) response->set(name, value);
     response->keep_alive(request_.keep_alive());
     response->body() = std::move(res.body);
     response->prepare_payload();

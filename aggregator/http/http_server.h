@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace naervaer::http {
 
@@ -17,9 +19,18 @@ struct Request {
 };
 
 struct Response {
+  Response() = default;
+  Response(int status_code, std::string type, std::string content,
+           std::vector<std::pair<std::string, std::string>> extra_headers = {})
+      : status(status_code),
+        content_type(std::move(type)),
+        body(std::move(content)),
+        headers(std::move(extra_headers)) {}
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Cache-Control
 };
 
 using Handler = std::function<Response(const Request&)>;

@@ -15,8 +15,8 @@
 #     series API, masked months as gaps, the target as a dashed line, one table row per month;
 #     a unit id with /, ?, # and % in it works;
 #   - an unknown unit in the address puts the API's 404 in the visible error banner;
-#   - a screenshot at 1280x900 is a real PNG of that size that is not a single colour
-#     (kept as ${PAGE_SCREENSHOT_DIR:-$work}/page.png).
+#   - a screenshot at 1280x900 is a real PNG of that size, of many colours, among them the
+#     over-threshold highlight (kept as ${PAGE_SCREENSHOT_DIR:-$work}/page.png).
 # Usage: page_test.sh NAERVAER_BINARY
 # PAGE_TEST_FROM_SOURCE=1 serves the page from the source tree through a small Python proxy
 # in front of the aggregator (forwarding /api/), for working on the page without a rebuild.
@@ -52,13 +52,18 @@ for i in range(2):
     events.append({"event_id": f"page-small-{i}", "type": "employment_set", "recorded_at": at,
                    "employee": f"page-small-{i}", "employment_id": "e1", "unit": "liten",
                    "from": "2024-01-01", "fte_percent": 100})
-for i in range(6):
-    events.append({"event_id": f"page-evil-{i}", "type": "employment_set", "recorded_at": at,
-                   "employee": f"page-evil-{i}", "employment_id": "e1", "unit": evil_id,
-                   "from": "2024-01-01", "fte_percent": 80 + 4 * i})
+# Six persons, two leave after June 2025 and two join in March 2026: its months from July
+# 2025 to February 2026 are masked, a gap in the middle of its trend; its windows are not.
+for i in range(8):
+    e = {"event_id": f"page-evil-{i}", "type": "employment_set", "recorded_at": at,
+         "employee": f"page-evil-{i}", "employment_id": "e1", "unit": evil_id,
+         "from": "2026-03-01" if i >= 6 else "2024-01-01", "fte_percent": 80 + 2 * i}
+    if i < 2: e["to"] = "2025-06-30"
+    events.append(e)
     events.append({"event_id": f"page-evil-abs-{i}", "type": "absence_set", "recorded_at": "2026-11-20T08:00:00Z",
                    "employee": f"page-evil-{i}", "absence_id": "a1", "kind": "doctor_certified",
-                   "from": f"2025-{3 + i:02d}-02", "to": f"2025-{3 + i:02d}-{10 + 3 * i:02d}"})
+                   "from": f"{2026 if i >= 6 else 2025}-{3 + i % 6:02d}-02",
+                   "to": f"{2026 if i >= 6 else 2025}-{3 + i % 6:02d}-{10 + 2 * i:02d}"})
 def key(e): return e.get("employee") or e.get("unit")
 with open(path, "a") as f:
     for e in events: f.write(f"{key(e)}\t{json.dumps(e, ensure_ascii=False)}\n")
@@ -87,7 +92,7 @@ done
 if [[ "${PAGE_TEST_FROM_SOURCE:-}" == 1 ]]; then
   step "serve the page from the source tree through a proxy (PAGE_TEST_FROM_SOURCE=1)"
   BASE=http://127.0.0.1:$(port)
-  python3 - "$page_src" "http://$HTTP" "${BASE##*:}" <<'PY' 2>"$work/proxy.err" &
+  cat >"$work/proxy.py" <<'PY'
 import http.server, sys, urllib.error, urllib.request
 page, upstream, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 # The headers recommended to the aggregator for /: the page must work under them.
@@ -122,6 +127,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 PY
+  python3 "$work/proxy.py" "$page_src" "http://$HTTP" "${BASE##*:}" 2>"$work/proxy.err" &
   pids+=($!)
   for _ in $(seq 50); do curl -sf -o /dev/null "$BASE/" && break; sleep 0.1; done
 else
@@ -132,6 +138,8 @@ step "/ serves the page as text/html, unchanged; /favicon.ico is 404; no externa
 code=$(curl -s -D "$work/page.headers" -o "$work/served.html" -w '%{http_code}' "$BASE/")
 [[ $code == 200 ]] || fail "GET / answered $code: $(head -c 300 "$work/served.html")"
 grep -qi '^content-type: *text/html' "$work/page.headers" || fail "GET / is not text/html: $(grep -i '^content-type' "$work/page.headers")"
+grep -qi "^content-security-policy: *default-src 'none'" "$work/page.headers" || fail "GET / has no Content-Security-Policy"
+grep -qi "^cache-control: *no-cache" "$work/page.headers" || fail "GET / should not be cached: the page changes with the binary"
 cmp -s "$work/served.html" "$page_src" || fail "GET / differs from $page_src (a stale embedded copy?)"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/favicon.ico") == 404 ]] || fail "/favicon.ico is not 404"
 python3 - "$page_src" <<'PY' || fail "the page refers to an external resource"
@@ -284,6 +292,9 @@ if chart is not None:
     check(dots == shown, f"chart points {len(dots)} {dots[:3]}..., wanted {len(shown)} {shown[:3]}...")
     gaps = [n.attrs.get("data-period") for n in chart.all(lambda n: n.tag == "rect" and "masked-month" in n.cls())]
     check(gaps == [p["period_start"] for p in points if p["masked"]], f"masked months {gaps}")
+    if trend_unit == evil_id:
+        check(0 < len(gaps) < len(points) - 1 and points[0]["period_start"] in shown and points[-1]["period_start"] in shown,
+              "the hostile unit's trend should have masked months in the middle")
     path = chart.first(lambda n: n.tag == "path" and "series" in n.cls())
     check(path is not None and path.attrs.get("d", "").count("M") == sum(
         1 for i, p in enumerate(points) if p["period_start"] in shown and (i == 0 or points[i - 1]["period_start"] not in shown)),
@@ -292,6 +303,13 @@ if chart is not None:
     check(any("Attendance %" in n.text() for n in chart.all(lambda n: n.tag == "text")), "no y-axis title")
 trows = list(by_id("trend-table").all(lambda n: n.tag == "tr" and "data-period" in n.attrs))
 check(sorted(r.attrs["data-period"] for r in trows) == sorted(p["period_start"] for p in points), "trend table rows")
+for r in trows:
+    cells = [c.text() for c in r.all(lambda n: n.tag == "td")]
+    if r.attrs.get("data-masked") == "true":
+        check(cells[1:] == [MASKED], f"masked month {r.attrs['data-period']} shows {cells[1:]}")
+    else:
+        check(len(cells) == 8 and all(re.fullmatch(r"[\d\u00a0]+|\d+\.\d\d|–", c) for c in cells[1:]),
+              f"month {r.attrs['data-period']}: {cells}")
 
 if problems:
     print("\n".join(problems[:30]), file=sys.stderr)
