@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -74,8 +75,11 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   Callbacks callbacks;
   LogToStderr log;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
-  std::vector<std::unique_ptr<RdKafka::Message>> held;  // keeps the views of the last poll alive
-  mutable std::mutex progress_mutex;                    // progress() is read by the HTTP threads
+  // Keeps the views of the last two polls alive (the caller may finish one batch while it
+  // reads the next).
+  std::array<std::vector<std::unique_ptr<RdKafka::Message>>, 2> held;
+  std::size_t held_slot = 0;
+  mutable std::mutex progress_mutex;  // progress() is read by the HTTP threads
   std::map<std::int32_t, PartitionProgress> partitions;
 
   // An exception must not unwind through librdkafka's C frames: it is kept and rethrown by
@@ -157,8 +161,9 @@ Consumer::~Consumer() {
 
 void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
   out.clear();
-  impl_->held.clear();
-  drain(*impl_->consumer, max, timeout_ms, out, impl_->held);
+  impl_->held_slot ^= 1;
+  impl_->held[impl_->held_slot].clear();
+  drain(*impl_->consumer, max, timeout_ms, out, impl_->held[impl_->held_slot]);
   if (impl_->callback_error) std::rethrow_exception(std::exchange(impl_->callback_error, nullptr));
 }
 

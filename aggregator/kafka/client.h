@@ -50,7 +50,7 @@ class Consumer {
   Consumer& operator=(const Consumer&) = delete;
 
   // Up to `max` messages, waiting at most `timeout_ms` for the first. The views stay valid
-  // until the next call.
+  // until the call after the next, so one batch can be finished while the next is read.
   void poll(std::size_t max, int timeout_ms, std::vector<Message>& out);
 
   // Records that everything before `next_offset` is applied (for progress and lag).

@@ -420,6 +420,7 @@ struct Service::Impl {
   // Hands the pending work to the writer (waiting while the previous one is in flight).
   // With wait, returns only once it is on disk. False when the state cannot be written.
   bool checkpoint(bool wait = false) {
+    drain();  // the batch in the fold belongs to this checkpoint
     std::unique_lock lock(writer_mutex);
     writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
     if (write_failed.load()) return false;  // a later commit would skip the failed one's events
@@ -443,50 +444,125 @@ struct Service::Impl {
     if (writer.joinable()) writer.join();
   }
 
-  void process(const std::vector<kafka::Message>& messages, EventDecoder& decoder, std::vector<Event>& events,
-               std::vector<std::size_t>& origin, std::vector<ApplyResult>& results) {
-    events.clear();
-    origin.clear();
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      auto d = decoder.decode(messages[i].value);
+  // One poll's messages on their way through decode (main thread), fold (the fold thread)
+  // and finish (main thread again).
+  struct Batch {
+    std::vector<kafka::Message> messages;
+    std::vector<Event> events;
+    std::vector<std::size_t> origin;  // events[i] came from messages[origin[i]]
+    std::vector<ApplyResult> results;
+  };
+
+  void decode_batch(Batch& b, EventDecoder& decoder) {
+    b.events.clear();
+    b.origin.clear();
+    for (std::size_t i = 0; i < b.messages.size(); ++i) {
+      auto d = decoder.decode(b.messages[i].value);
       if (auto* e = std::get_if<Event>(&d)) {
-        events.push_back(std::move(*e));
-        origin.push_back(i);
+        b.events.push_back(std::move(*e));
+        b.origin.push_back(i);
       } else {
         undecodable->Increment();
-        dead_letter(messages[i], std::get<Rejection>(d));
+        dead_letter(b.messages[i], std::get<Rejection>(d));
       }
     }
-    {
-      std::unique_lock lock(projection_mutex);
-      projection.apply_batch(events, results);
-    }
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      count(events[i].type(), results[i].outcome);
-      switch (results[i].outcome) {
+  }
+
+  // Counts, journal, rejects and offsets of a folded batch.
+  void finish_batch(const Batch& b) {
+    for (std::size_t i = 0; i < b.events.size(); ++i) {
+      const kafka::Message& m = b.messages[b.origin[i]];
+      count(b.events[i].type(), b.results[i].outcome);
+      switch (b.results[i].outcome) {
         case Outcome::kApplied:
           ++applied;
           // The message as received: it decoded to this event, and decodes to it again.
-          pending.journal.append(messages[origin[i]].partition, messages[origin[i]].value);
-          newest_recorded_ms = std::max(newest_recorded_ms, events[i].recorded_at_ms);
+          pending.journal.append(m.partition, m.value);
+          newest_recorded_ms = std::max(newest_recorded_ms, b.events[i].recorded_at_ms);
           break;
         case Outcome::kDuplicate:
           ++duplicates;
           break;
         case Outcome::kRejected:
-          dead_letter(messages[origin[i]], *results[i].rejection);
+          dead_letter(m, *b.results[i].rejection);
           break;
       }
     }
     std::map<std::int32_t, std::int64_t> next;
-    for (const kafka::Message& m : messages) next[m.partition] = m.offset + 1;
+    for (const kafka::Message& m : b.messages) next[m.partition] = m.offset + 1;
     for (const auto& [partition, offset] : next) {
       pending.next_offsets[partition] = offset;
       consumer->mark(partition, offset);
       in_memory.insert(partition);
       journaled.insert(partition);
     }
-    pending_messages += messages.size();
+    pending_messages += b.messages.size();
+    finished_messages += b.messages.size();
+  }
+
+  // The fold runs on its own thread, so that consuming and decoding the next batch (main
+  // thread) overlaps folding this one: the two halves of the per-message work on two cores.
+  // At most one batch is in the fold; drain() finishes it before anything that must see
+  // every consumed message applied (a checkpoint, an assignment, the end).
+  std::thread folder;
+  std::mutex fold_mutex;
+  std::condition_variable fold_cv;
+  Batch* fold_job = nullptr;
+  bool fold_done = false;
+  bool fold_stop = false;
+  std::exception_ptr fold_error;
+  Batch* in_fold = nullptr;  // main thread only: folded or being folded, not yet finished
+  std::uint64_t finished_messages = 0;
+
+  void fold_loop() {
+    std::unique_lock lock(fold_mutex);
+    for (;;) {
+      fold_cv.wait(lock, [&] { return fold_job != nullptr || fold_stop; });
+      if (fold_job == nullptr) return;
+      Batch* b = std::exchange(fold_job, nullptr);
+      lock.unlock();
+      try {
+        std::unique_lock projection_lock(projection_mutex);
+        projection.apply_batch(b->events, b->results);
+      } catch (...) {
+        lock.lock();
+        fold_error = std::current_exception();
+        lock.unlock();
+      }
+      lock.lock();
+      fold_done = true;
+      fold_cv.notify_all();
+    }
+  }
+
+  void start_fold(Batch& b) {
+    if (!folder.joinable()) folder = std::thread([this] { fold_loop(); });
+    {
+      std::lock_guard lock(fold_mutex);
+      fold_job = &b;
+      fold_done = false;
+    }
+    fold_cv.notify_all();
+    in_fold = &b;
+  }
+
+  void drain() {
+    if (in_fold == nullptr) return;
+    {
+      std::unique_lock lock(fold_mutex);
+      fold_cv.wait(lock, [&] { return fold_done; });
+      if (fold_error) std::rethrow_exception(std::exchange(fold_error, nullptr));
+    }
+    finish_batch(*std::exchange(in_fold, nullptr));
+  }
+
+  void stop_folder() {
+    {
+      std::lock_guard lock(fold_mutex);
+      fold_stop = true;
+    }
+    fold_cv.notify_all();
+    if (folder.joinable()) folder.join();
   }
 
   http::Response status_json() {
@@ -601,25 +677,35 @@ std::string Service::http_address() const {
 
 int Service::run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
+  // The fold thread stops on every way out, an exception included.
+  struct FolderStop {
+    Impl& m;
+    ~FolderStop() {
+      m.stop_folder();
+      m.in_fold = nullptr;  // the batches die with run()
+    }
+  } folder_stop{m};
   EventDecoder decoder;
-  std::vector<kafka::Message> messages;
+  std::array<Impl::Batch, 2> batches;  // one in the fold while the other is read and decoded
+  std::size_t next = 0;
   std::vector<kafka::Message> reference_messages;
-  std::vector<Event> events;
-  std::vector<std::size_t> origin;
-  std::vector<ApplyResult> results;
   int status = 0;
   // A failpoint for crash tests (like RocksDB's kill points): the process dies as kill -9
   // would, right after applying the batch that holds the N-th message, before its checkpoint.
   // Read once, before any other thread could change the environment.
   const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");  // NOLINT(concurrency-mt-unsafe)
   const std::uint64_t die_after = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
-  std::uint64_t seen = 0;
   const std::size_t poll_max = std::min<std::size_t>(4096, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
-    m.consumer->poll(poll_max, 100, messages);
-    if (!messages.empty()) m.process(messages, decoder, events, origin, results);
-    seen += messages.size();
-    if (die_after != 0 && seen >= die_after) std::_Exit(137);
+    Impl::Batch& batch = batches[next];
+    m.consumer->poll(poll_max, m.in_fold ? 0 : 100, batch.messages);
+    if (!batch.messages.empty()) m.decode_batch(batch, decoder);
+    m.drain();  // the previous batch, folded meanwhile
+    if (die_after != 0 && m.finished_messages >= die_after) std::_Exit(137);
+    if (!batch.messages.empty()) {
+      m.start_fold(batch);
+      next ^= 1;
+    }
     m.reader->poll(poll_max, 0, reference_messages);
     if (!reference_messages.empty()) m.process_reference(reference_messages, decoder);
     if (m.pending_messages >= m.o.checkpoint_events ||
