@@ -589,11 +589,28 @@ struct Service::Impl {
                                                        {"partitions", std::move(parts)}})};
   }
 
+  // The lag gauge of each partition this instance is assigned; a revoked partition's gauge
+  // is removed, so no stale lag stays exported (another instance reports it now).
+  std::mutex lag_mutex;
+  std::map<std::int32_t, prometheus::Gauge*> lag_gauges;
+
   http::Response metrics_text() {
-    for (const kafka::PartitionProgress& p : consumer->progress()) {
-      const double lag_now =
-          p.high_watermark < 0 ? 0 : static_cast<double>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
-      lag.Add({{"partition", std::to_string(p.partition)}}).Set(lag_now);
+    {
+      std::lock_guard lock(lag_mutex);
+      std::map<std::int32_t, prometheus::Gauge*> assigned;
+      for (const kafka::PartitionProgress& p : consumer->progress()) {
+        const double lag_now =
+            p.high_watermark < 0 ? 0 : static_cast<double>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
+        auto it = lag_gauges.find(p.partition);
+        prometheus::Gauge* g =
+            it != lag_gauges.end() ? it->second : &lag.Add({{"partition", std::to_string(p.partition)}});
+        g->Set(lag_now);
+        assigned[p.partition] = g;
+      }
+      for (const auto& [partition, gauge] : lag_gauges) {
+        if (!assigned.count(partition)) lag.Remove(gauge);
+      }
+      lag_gauges = std::move(assigned);
     }
     state_bytes.Set(static_cast<double>(store->size_bytes()));
     {

@@ -88,6 +88,13 @@ import json, sys, urllib.request
 n = [len(json.load(urllib.request.urlopen(f"http://{h}/api/v1/status"))["partitions"]) for h in sys.argv[1:]]
 assert all(x > 0 for x in n), f"not split: {n}"
 print(f"partitions split {n[0]} + {n[1]}")
+# Each instance exports the lag of its own partitions only: a revoked partition's gauge is gone.
+for h in sys.argv[1:]:
+    mine = sorted(p["partition"] for p in json.load(urllib.request.urlopen(f"http://{h}/api/v1/status"))["partitions"])
+    text = urllib.request.urlopen(f"http://{h}/metrics").read().decode()
+    exported = sorted(int(l.split('partition="')[1].split('"')[0]) for l in text.splitlines()
+                      if l.startswith("naervaer_consumer_lag{"))
+    assert exported == mine, f"{h}: lag exported for {exported}, assigned {mine}"
 PY
 compare "$work/all.jsonl" "$http_a" "$http_b"
 
