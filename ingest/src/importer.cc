@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
@@ -139,6 +140,12 @@ struct Importer::Impl {
   ImportSettings settings;
   EventDecoder decoder;
   std::string scratch;
+
+  // The valid events of the last scan, by stage, while there are few enough of them to
+  // keep: emit() then needs no second conversion.
+  std::array<std::vector<Event>, kStageCount> retained;
+  std::size_t retained_count = 0;
+  bool retaining = false;
 
   // One CSV file's column positions.
   struct Table {
@@ -418,6 +425,9 @@ void for_each_line(std::istream& in, F&& row) {
 ScanResult Importer::scan(const std::vector<std::string>& paths,
                           const std::function<void(const RowProblem&)>& on_problem) {
   ScanResult result;
+  for (auto& v : impl_->retained) v.clear();
+  impl_->retained_count = 0;
+  impl_->retaining = true;
   for (const std::string& path : paths) {
     FileScan file;
     file.path = path;
@@ -440,7 +450,16 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
         on_problem(p);
         return true;
       }
-      ++file.valid_rows[static_cast<std::size_t>(stage_of(std::get<Event>(r).type()))];
+      Event& e = std::get<Event>(r);
+      const auto stage = static_cast<std::size_t>(stage_of(e.type()));
+      ++file.valid_rows[stage];
+      if (impl_->retaining && impl_->retained_count < impl_->settings.retained_rows_max) {
+        impl_->retained[stage].push_back(std::move(e));
+        ++impl_->retained_count;
+      } else if (impl_->retaining) {
+        impl_->retaining = false;  // too many: emit() converts the files again
+        for (auto& v : impl_->retained) std::vector<Event>().swap(v);
+      }
       return true;
     };
     if (file.json_lines) {
@@ -484,13 +503,21 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
 
 void Importer::emit(const ScanResult& scan, const std::function<void(const Event&, std::string_view)>& sink) {
   std::string wire;
+  auto send_event = [&](const Event& e) {
+    wire.clear();
+    encode_event(e, wire);
+    sink(e, wire);
+  };
   auto send = [&](const std::variant<Event, Failure>& r, std::optional<Stage> only) {
     const Event* e = std::get_if<Event>(&r);
-    if (!e || (only && stage_of(e->type()) != *only)) return;
-    wire.clear();
-    encode_event(*e, wire);
-    sink(*e, wire);
+    if (e && (!only || stage_of(e->type()) == *only)) send_event(*e);
   };
+  if (impl_->retaining) {
+    for (const auto& events : impl_->retained) {
+      for (const Event& e : events) send_event(e);
+    }
+    return;
+  }
   for (std::size_t s = 0; s < kStageCount; ++s) {
     const auto stage = static_cast<Stage>(s);
     for (const FileScan& file : scan.files) {

@@ -40,8 +40,9 @@ class ImporterTest : public ::testing::Test {
     std::vector<Event> events;
   };
 
-  Run run(const std::vector<std::string>& paths, const Pseudonymiser* key = nullptr) {
-    Importer importer(ImportSettings{key, std::int64_t{1'700'000'000'000}});
+  Run run(const std::vector<std::string>& paths, const Pseudonymiser* key = nullptr,
+          std::size_t retained_rows_max = 500'000) {
+    Importer importer(ImportSettings{key, std::int64_t{1'700'000'000'000}, retained_rows_max});
     Run r;
     r.scan = importer.scan(paths, [&](const RowProblem& p) { r.problems.push_back(p); });
     if (!r.scan.fatal) importer.emit(r.scan, [&](const Event& e, std::string_view) { r.events.push_back(e); });
@@ -236,6 +237,9 @@ TEST_F(ImporterTest, GeneratedCsvExportsFoldToTheFiguresOfTheEvents) {
   const Run r = run(files, &key);
   ASSERT_FALSE(r.scan.fatal) << to_string(*r.scan.fatal);
   ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+  // Converting the files again in pass 2 (too many rows to keep) sends the same events.
+  EXPECT_EQ(run(files, &key, 100).events, r.events);
+  EXPECT_EQ(run(files, &key, 0).events, r.events);
   Projection from_csv(today);
   for (const Event& e : r.events) ASSERT_NE(from_csv.apply(e).outcome, Outcome::kRejected);
   ASSERT_EQ(from_csv.unit_count(), from_events.unit_count());

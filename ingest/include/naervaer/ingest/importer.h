@@ -9,7 +9,8 @@
 //     nothing may be sent.
 //  2. emit(): the valid rows again, as events in the order units, targets, employments,
 //     absences, measures, followups (files in the order given within each), so every
-//     entity's events arrive in order.
+//     entity's events arrive in order. Up to retained_rows_max valid rows are kept from
+//     pass 1; more are converted again from the files, so memory stays bounded.
 // CSV rows get event ids derived from their content (SHA-256 of the event without its id):
 // re-importing an export sends only duplicates, and a corrected row is a new event that
 // upserts. Not thread-safe.
@@ -50,6 +51,9 @@ struct ImportSettings {
   // Knowledge time of CSV rows without a recorded_at column; default: the file's
   // modification time, so re-importing the same file gives the same events.
   std::optional<std::int64_t> recorded_at_ms;
+  // Pass 1 keeps up to this many valid events for pass 2 (a few hundred bytes each); with
+  // more, pass 2 converts the files again.
+  std::size_t retained_rows_max = 500'000;
 };
 
 struct RowProblem {
