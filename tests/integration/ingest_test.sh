@@ -24,7 +24,8 @@ def valid(s):
     return k1 < 10 and k2 < 10 and k1 == d[9] and k2 == d[10]
 for path in sys.argv[1:]:
     data = open(path, "rb").read().decode("latin-1")
-    hits = [m for m in re.findall(r"(?<!\d)\d{11}(?!\d)", data) if valid(m)]
+    # Delimited as a value would be: 11 digits inside a hex pseudonym or hash are not one.
+    hits = [m for m in re.findall(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])", data) if valid(m)]
     if hits:
         sys.exit(f"{path}: {len(hits)} national identity numbers")
 PY
