@@ -105,9 +105,29 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// "-X name=value" pairs for librdkafka.
+// librdkafka settings: first the lines of `-F FILE` (name=value, # comments, as kcat -F
+// reads them; keeps secrets such as sasl.password off the command line), then every
+// "-X name=value", which wins.
 kafka::Config kafka_config(const po::variables_map& vm) {
   kafka::Config out;
+  if (vm.count("kafka-config-file")) {
+    const std::string path = vm["kafka-config-file"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw UsageError("cannot read the librdkafka settings file " + path);
+    std::string line;
+    for (int no = 1; std::getline(in, line); ++no) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const auto first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#') continue;
+      const auto eq = line.find('=');
+      if (eq == std::string::npos || eq <= first) {
+        throw UsageError(path + ":" + std::to_string(no) + ": expected name=value");
+      }
+      std::string name = line.substr(first, eq - first);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+      out.emplace_back(name, line.substr(eq + 1));
+    }
+  }
   if (!vm.count("kafka-config")) return out;
   for (const std::string& kv : vm["kafka-config"].as<std::vector<std::string>>()) {
     const auto eq = kv.find('=');
@@ -154,7 +174,8 @@ int cmd_aggregate(int argc, char** argv) {
       "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
       "checkpoint-events", po::value<std::size_t>()->default_value(50000), "checkpoint after this many messages")(
       "quiet,q", "no progress lines on standard error")("kafka-config,X", po::value<std::vector<std::string>>(),
-                                                        "librdkafka setting name=value (repeatable)");
+                                                        "librdkafka setting name=value (repeatable)")(
+      "kafka-config-file,F", po::value<std::string>(), "librdkafka settings file: name=value lines (before -X)");
   const auto parsed = parse("aggregate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -201,6 +222,7 @@ int cmd_ingest(int argc, char** argv) {
       "RFC 3339 knowledge time of CSV rows without a recorded_at column (default: the file's modification time)")(
       "dry-run", "validate and report, send nothing")("quiet,q", "no progress bar")(
       "kafka-config,X", po::value<std::vector<std::string>>(), "librdkafka setting name=value (repeatable)")(
+      "kafka-config-file,F", po::value<std::string>(), "librdkafka settings file: name=value lines (before -X)")(
       "file", po::value<std::vector<std::string>>(), "input files");
   po::positional_options_description positional;
   positional.add("file", -1);

@@ -38,6 +38,18 @@ case "$scenario" in
     out=$("$bin" demo --employes 5 2>&1)
     [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "unknown flag: $out"
     ;;
+  kafka-config-file)
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    printf '# librdkafka settings\nbroker.address.family = v4\nnot a setting\n' >"$dir/bad.properties"
+    out=$("$bin" aggregate --brokers 127.0.0.1:1 --state "$dir/state" -F "$dir/bad.properties" 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "a bad settings line should be one line and exit 2: $out"
+    grep -q "bad.properties:3: expected name=value" <<<"$out" || fail "the bad line should be named: $out"
+    printf 'no.such.property=1\n' >"$dir/unknown.properties"
+    out=$("$bin" aggregate --brokers 127.0.0.1:1 --state "$dir/state" -F "$dir/unknown.properties" 2>&1)
+    [[ $? -ne 0 ]] || fail "an unknown librdkafka setting from the file was accepted"
+    grep -q "no.such.property" <<<"$out" || fail "the unknown setting should be named: $out"
+    ;;
   unknown-command)
     out=$("$bin" frobnicate 2>&1)
     [[ $? -eq 2 ]] || fail "want exit 2"
