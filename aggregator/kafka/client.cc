@@ -21,7 +21,8 @@ std::unique_ptr<RdKafka::Conf> make_conf(const std::string& brokers, const Confi
   std::string err;
   auto set = [&](const std::string& name, const std::string& value) {
     if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK) {
-      throw std::invalid_argument("-X " + name + "=" + value + ": " + err);
+      // The value is not repeated: it may be a password.
+      throw std::invalid_argument("librdkafka setting " + name + ": " + err);
     }
   };
   set("bootstrap.servers", brokers);

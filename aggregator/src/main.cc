@@ -1,10 +1,15 @@
 // naervaer: one binary, subcommands (like kcat or rpk). Bad flags: one line and exit 2.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -125,7 +130,10 @@ kafka::Config kafka_config(const po::variables_map& vm) {
       }
       std::string name = line.substr(first, eq - first);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
-      out.emplace_back(name, line.substr(eq + 1));
+      std::string value = line.substr(eq + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      out.emplace_back(name, value);
     }
   }
   if (!vm.count("kafka-config")) return out;
@@ -353,7 +361,8 @@ int cmd_generate(int argc, char** argv) {
   return 0;
 }
 
-// A secret of 32 random bytes (hex) for the demo's pseudonyms, readable by the owner only.
+// A secret of 32 random bytes (hex) for the demo's pseudonyms, created readable by the
+// owner only (never a moment with wider permissions).
 void write_random_key(const std::filesystem::path& path) {
   std::ifstream random("/dev/urandom", std::ios::binary);
   unsigned char bytes[32];
@@ -364,10 +373,12 @@ void write_random_key(const std::filesystem::path& path) {
     hex.push_back(kHex[b >> 4]);
     hex.push_back(kHex[b & 0xF]);
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << hex << "\n";
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  hex.push_back('\n');
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
+  const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + path.string());
 }
 
 int cmd_demo(int argc, char** argv) {
@@ -398,18 +409,26 @@ int cmd_demo(int argc, char** argv) {
   const std::filesystem::path exports = state / "export";
   const std::filesystem::path key = state / "pseudonym.key";
   std::filesystem::create_directories(state);
-  if (!std::filesystem::exists(exports / "absences.csv")) {
+  // The exports are complete once the marker is written: an interrupted generation is redone.
+  const std::filesystem::path complete = exports / ".complete";
+  if (!std::filesystem::exists(complete)) {
     std::fprintf(stderr, "naervaer demo: generating a municipality of %d employees, %s .. %s, as CSV exports in %s\n",
                  generator.employees, generator.from.iso().c_str(), generator.to.iso().c_str(), exports.c_str());
     std::filesystem::remove_all(state / "aggregator");  // figures of another municipality
     ingest::CsvExportWriter writer(exports.string());
     ingest::generate_municipality(generator, [&](const Event& e) { writer.add(e); });
     writer.finish();
+    std::ofstream(complete) << "naervaer demo exports\n";
   } else {
     std::fprintf(stderr, "naervaer demo: reusing the municipality in %s (remove %s for a new one)\n", exports.c_str(),
                  state.c_str());
   }
-  if (!std::filesystem::exists(key)) write_random_key(key);
+  if (!std::filesystem::exists(key)) {
+    // A new key gives every person a new pseudonym: figures made with the old one would
+    // count everyone twice.
+    std::filesystem::remove_all(state / "aggregator");
+    write_random_key(key);
+  }
 
   const kafka::EmbeddedBroker broker(kafka::BrokerOptions{});
   std::fprintf(stderr, "naervaer demo: embedded broker at %s\n", broker.bootstrap_servers().c_str());
@@ -431,7 +450,16 @@ int cmd_demo(int argc, char** argv) {
   o.quiet = true;
   Service service(o);
   int status = 0;
-  std::thread aggregator([&] { status = service.run(g_stop); });
+  std::exception_ptr failure;
+  std::thread aggregator([&] {
+    try {
+      status = service.run(g_stop);
+    } catch (...) {
+      failure = std::current_exception();
+      status = 1;
+    }
+    g_stop = true;  // the aggregator has stopped: so does the demo
+  });
   const auto started = std::chrono::steady_clock::now();
   while (!g_stop.load()) {
     const auto lag = service.lag();
@@ -458,6 +486,7 @@ int cmd_demo(int argc, char** argv) {
     }
   }
   aggregator.join();
+  if (failure) std::rethrow_exception(failure);
   return status;
 }
 

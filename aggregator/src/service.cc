@@ -264,11 +264,14 @@ struct Service::Impl {
   void dead_letter(const kafka::Message& m, const Rejection& r) {
     ++rejected;
     reject_counters[static_cast<std::size_t>(r.reason)]->Increment();
-    const bool redact = r.reason == Reason::kIdentityNumber;
+    // Redacted whatever the first rule broken was: an event rejected for its date can
+    // still carry an identity number elsewhere.
+    const bool redact = r.reason == Reason::kIdentityNumber || contains_national_identity_number(m.key) ||
+                        contains_national_identity_number(m.value);
     dlq->produce(dlq_topic, redact ? std::string_view("redacted") : m.key,
                  redact ? std::string_view(R"({"redacted":"identity_number"})") : m.value,
                  {{"reason", std::string(reason_code(r.reason))},
-                  {"detail", r.detail},
+                  {"detail", withhold_long_numbers(r.detail)},
                   {"source_partition", std::to_string(m.partition)},
                   {"source_offset", std::to_string(m.offset)}});
   }
@@ -673,7 +676,10 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.partition_total = m.reader->partition_count();
   kafka::Consumer::Callbacks callbacks;
   callbacks.on_assign = [&m](const std::vector<std::int32_t>& partitions) { return m.on_assign(partitions); };
-  callbacks.on_revoke = [&m](const std::vector<std::int32_t>&) { (void)m.checkpoint(true); };
+  callbacks.on_revoke = [&m](const std::vector<std::int32_t>& partitions) {
+    (void)m.checkpoint(true);
+    for (std::int32_t p : partitions) m.owned.erase(p);  // their messages are no longer ours
+  };
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks);
   m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
   // Last: a constructor that throws must not leave a joinable thread behind.
@@ -694,16 +700,17 @@ std::string Service::http_address() const {
 
 int Service::run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
-  // The fold thread stops on every way out, an exception included.
+  EventDecoder decoder;
+  std::array<Impl::Batch, 2> batches;  // one in the fold while the other is read and decoded
+  // The fold thread stops on every way out, an exception included, and before the batches
+  // it may be folding are destroyed (declared after them, so it runs first).
   struct FolderStop {
     Impl& m;
     ~FolderStop() {
-      m.stop_folder();
-      m.in_fold = nullptr;  // the batches die with run()
+      m.stop_folder();  // joins: a fold in progress finishes first
+      m.in_fold = nullptr;
     }
   } folder_stop{m};
-  EventDecoder decoder;
-  std::array<Impl::Batch, 2> batches;  // one in the fold while the other is read and decoded
   std::size_t next = 0;
   std::vector<kafka::Message> reference_messages;
   int status = 0;
@@ -716,6 +723,9 @@ int Service::run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     Impl::Batch& batch = batches[next];
     m.consumer->poll(poll_max, m.in_fold ? 0 : 100, batch.messages);
+    // A rebalance inside poll() can revoke a partition whose messages were fetched before:
+    // they belong to the instance that owns it now.
+    std::erase_if(batch.messages, [&](const kafka::Message& msg) { return m.owned.count(msg.partition) == 0; });
     if (!batch.messages.empty()) m.decode_batch(batch, decoder);
     m.drain();  // the previous batch, folded meanwhile
     if (die_after != 0 && m.finished_messages >= die_after) std::_Exit(137);
@@ -751,7 +761,9 @@ int Service::run(const std::atomic<bool>& stop) {
 std::optional<std::int64_t> Service::lag() const {
   if (!impl_->ready.load()) return std::nullopt;
   std::int64_t total = 0;
-  for (const kafka::PartitionProgress& p : impl_->consumer->progress()) {
+  const auto progress = impl_->consumer->progress();
+  if (progress.empty()) return std::nullopt;  // assigned, but the partitions not registered yet
+  for (const kafka::PartitionProgress& p : progress) {
     if (p.high_watermark < 0) return std::nullopt;  // not known yet
     total += std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
   }

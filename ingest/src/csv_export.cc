@@ -155,7 +155,12 @@ void CsvExportWriter::add(const Event& e) {
 
 void CsvExportWriter::flush_person() {
   if (person_rows_.empty()) return;
-  const std::string person = synthetic_identity_number(person_);
+  // Six million synthetic numbers are drawn by hash: two persons can draw the same one,
+  // and would then be merged by ingest. The next draw for the same person is taken instead.
+  std::string person = synthetic_identity_number(person_);
+  for (int attempt = 1; !issued_.insert(person).second; ++attempt) {
+    person = synthetic_identity_number(person_ + "#" + std::to_string(attempt));
+  }
   for (const auto& [key, e] : person_rows_) {
     const std::string recorded = format_rfc3339_utc(e.recorded_at_ms);
     if (const auto* m = std::get_if<EmploymentSet>(&e.body)) {

@@ -151,6 +151,7 @@ struct Importer::Impl {
   struct Table {
     const CsvKind* kind = nullptr;
     std::vector<std::pair<std::string, std::size_t>> columns;  // name -> position
+    std::size_t header_size = 0;                               // cells in the header line
     std::optional<std::size_t> position(std::string_view name) const {
       for (const auto& [n, p] : columns)
         if (n == name) return p;
@@ -160,6 +161,8 @@ struct Importer::Impl {
 
   std::variant<Table, Failure> table_of(const std::vector<std::string>& header) const {
     Table t;
+    t.header_size = header.size();
+    while (t.header_size > 0 && lower_trimmed(header[t.header_size - 1]).empty()) --t.header_size;
     std::vector<std::string> names;
     for (std::size_t i = 0; i < header.size(); ++i) {
       std::string n = lower_trimmed(header[i]);
@@ -203,16 +206,31 @@ struct Importer::Impl {
   std::unordered_map<std::string, std::string> pseudonyms;
 
   // The person column: a pseudonym with a key; as it is without one, unless it is a
-  // national identity number (then nothing may be sent).
+  // national identity number (then nothing may be sent). Identity numbers are recognised
+  // as spreadsheets leave them too: with spaces or dashes, or with the leading zero of
+  // days 01-09 dropped; with a key such a number is hashed in its 11-digit form, so the
+  // person keeps one pseudonym however the export spelt it.
   std::variant<std::string, Failure> person(std::string_view id, std::string_view column) {
     if (id.empty()) return Failure{"missing_field", "column " + std::string(column) + " is empty", false};
+    std::string digits;
+    for (char c : id) {
+      if (c >= '0' && c <= '9') {
+        digits.push_back(c);
+      } else if (c != ' ' && c != '-' && c != '.') {
+        digits.clear();
+        break;
+      }
+    }
+    if (digits.size() == 10) digits.insert(digits.begin(), '0');
+    const bool identity_number = is_national_identity_number(digits);
+    const std::string_view source = identity_number ? std::string_view(digits) : id;
     if (settings.pseudonymiser) {
       // A person has many rows: the keyed hash is computed once per person and import.
-      auto [it, inserted] = pseudonyms.try_emplace(std::string(id));
-      if (inserted) it->second = settings.pseudonymiser->pseudonym(id);
+      auto [it, inserted] = pseudonyms.try_emplace(std::string(source));
+      if (inserted) it->second = settings.pseudonymiser->pseudonym(source);
       return it->second;
     }
-    if (is_national_identity_number(id)) {
+    if (identity_number) {
       return Failure{"identity_number_without_key",
                      "column " + std::string(column) +
                          " holds a national identity number; give --pseudonym-key-file to pseudonymise it "
@@ -227,7 +245,9 @@ struct Importer::Impl {
   std::variant<Event, Failure> finish(const json::object& o, bool derive_id) {
     scratch = json::serialize(o);
     auto decoded = decoder.decode(scratch);
-    if (auto* r = std::get_if<Rejection>(&decoded)) return Failure{std::string(reason_code(r->reason)), r->detail};
+    if (auto* r = std::get_if<Rejection>(&decoded)) {
+      return Failure{std::string(reason_code(r->reason)), withhold_long_numbers(r->detail)};
+    }
     Event e = std::move(std::get<Event>(decoded));
     if (derive_id) {
       e.event_id.clear();
@@ -380,6 +400,40 @@ struct Importer::Impl {
     return finish(o, true);
   }
 
+  // One CSV record of a file with table t: an event, a problem, or nothing (a row of
+  // empty cells, as spreadsheets leave them). Both passes go through here, so they agree
+  // on every row.
+  std::variant<Event, Failure, std::monostate> csv_record(const Table& t, const CsvRecord& rec,
+                                                          const std::string& error,
+                                                          std::int64_t default_recorded_at_ms) {
+    if (!error.empty()) return Failure{"malformed_csv", error};
+    if (std::all_of(rec.fields.begin(), rec.fields.end(), [](const std::string& f) { return f.empty(); }))
+      return std::monostate{};
+    // More cells than the header (non-empty ones) or fewer: a shifted or cut row, whose
+    // values would land in the wrong columns.
+    const bool extra = rec.fields.size() > t.header_size &&
+                       std::any_of(rec.fields.begin() + static_cast<std::ptrdiff_t>(t.header_size), rec.fields.end(),
+                                   [](const std::string& f) { return !f.empty(); });
+    if (extra || rec.fields.size() < t.header_size) {
+      return Failure{"malformed_csv", "the row has " + std::to_string(rec.fields.size()) + " cells, the header " +
+                                          std::to_string(t.header_size) +
+                                          " (an unquoted delimiter, e.g. a decimal comma in a comma-separated file?)"};
+    }
+    const auto person_column = t.position("person");
+    for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+      if (person_column && i == *person_column) continue;
+      if (contains_national_identity_number(rec.fields[i])) {
+        return Failure{"identity_number",
+                       "cell " + std::to_string(i + 1) +
+                           " holds what looks like a national identity number outside the person column; the row "
+                           "is not sent"};
+      }
+    }
+    auto r = csv_row(t, rec.fields, default_recorded_at_ms);
+    if (auto* f = std::get_if<Failure>(&r)) return std::move(*f);
+    return std::move(std::get<Event>(r));
+  }
+
   std::variant<Event, Failure> json_line(std::string_view line) {
     boost::system::error_code ec;
     json::value v = json::parse(line, ec);
@@ -391,6 +445,12 @@ struct Importer::Impl {
       if (auto* f = std::get_if<Failure>(&p)) return *f;
       *e = std::get<std::string>(p);
     }
+    scratch = json::serialize(*o);
+    if (contains_national_identity_number(scratch)) {
+      return Failure{"identity_number",
+                     "a field other than employee holds what looks like a national identity number; the event is "
+                     "not sent"};
+    }
     return finish(*o, false);
   }
 };
@@ -401,6 +461,14 @@ Importer::Importer(ImportSettings settings) : impl_(std::make_unique<Impl>()) {
 Importer::~Importer() = default;
 
 namespace {
+
+// Size and modification time: a file that changes between the passes is not sent half old.
+std::string file_stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_size) + "@" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
 
 std::int64_t modification_time_ms(const std::string& path) {
   struct stat st {};
@@ -433,6 +501,7 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
     file.path = path;
     file.json_lines = is_json_lines(path);
     file.default_recorded_at_ms = impl_->settings.recorded_at_ms.value_or(modification_time_ms(path));
+    file.stamp = file_stamp(path);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       result.fatal = RowProblem{path, 0, "unreadable_file", "cannot open the file"};
@@ -484,11 +553,12 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
       const auto& t = std::get<Impl::Table>(table);
       file.csv_stage = t.kind->stage;
       while (reader.next(rec, error)) {
-        if (!error.empty()) {
-          if (!record(rec.line, Failure{"malformed_csv", error})) return result;
-          continue;
-        }
-        if (!record(rec.line, impl_->csv_row(t, rec.fields, file.default_recorded_at_ms))) return result;
+        auto r = impl_->csv_record(t, rec, error, file.default_recorded_at_ms);
+        if (std::holds_alternative<std::monostate>(r)) continue;
+        std::variant<Event, Failure> row = std::holds_alternative<Event>(r)
+                                               ? std::variant<Event, Failure>(std::move(std::get<Event>(r)))
+                                               : std::variant<Event, Failure>(std::move(std::get<Failure>(r)));
+        if (!record(rec.line, std::move(row))) return result;
       }
     }
     for (std::size_t s = 0; s < kStageCount; ++s) {
@@ -522,6 +592,11 @@ void Importer::emit(const ScanResult& scan, const std::function<void(const Event
     const auto stage = static_cast<Stage>(s);
     for (const FileScan& file : scan.files) {
       if (file.valid_rows[s] == 0) continue;
+      if (file_stamp(file.path) != file.stamp) {
+        throw std::runtime_error(file.path +
+                                 " changed after it was validated; import it again (what was sent is "
+                                 "only duplicated by a new import)");
+      }
       std::ifstream in(file.path, std::ios::binary);
       if (!in) throw std::runtime_error(file.path + ": cannot open the file any more");
       if (file.json_lines) {
@@ -534,7 +609,8 @@ void Importer::emit(const ScanResult& scan, const std::function<void(const Event
         const auto table = impl_->table_of(rec.fields);
         const auto& t = std::get<Impl::Table>(table);
         while (reader.next(rec, error)) {
-          if (error.empty()) send(impl_->csv_row(t, rec.fields, file.default_recorded_at_ms), std::nullopt);
+          auto r = impl_->csv_record(t, rec, error, file.default_recorded_at_ms);
+          if (const Event* e = std::get_if<Event>(&r)) send_event(*e);
         }
       }
     }

@@ -185,4 +185,38 @@ bool is_national_identity_number(std::string_view s) noexcept {
   return k2 != 10 && k2 == d[10];
 }
 
+namespace {
+bool alnum(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+}  // namespace
+
+bool contains_national_identity_number(std::string_view text) noexcept {
+  for (std::size_t i = 0; i + 11 <= text.size(); ++i) {
+    if (i > 0 && alnum(text[i - 1])) continue;
+    if (i + 11 < text.size() && alnum(text[i + 11])) continue;
+    if (is_national_identity_number(text.substr(i, 11))) return true;
+  }
+  return false;
+}
+
+std::string withhold_long_numbers(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t j = i;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+    if (j - i >= 11) {
+      out.append("(withheld)");
+      i = j;
+    } else if (j > i) {
+      out.append(text.substr(i, j - i));
+      i = j;
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  return out;
+}
+
 }  // namespace naervaer

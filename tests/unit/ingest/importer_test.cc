@@ -214,6 +214,60 @@ TEST_F(ImporterTest, JsonLinesAreValidatedAndPseudonymisedWithAKey) {
   EXPECT_EQ(std::get<EmploymentSet>(with_key.events[1].body).employee, key.pseudonym(kFnr));
 }
 
+TEST_F(ImporterTest, IdentityNumbersAreRecognisedAsSpreadsheetsSpellThem) {
+  // 01010112377 with its leading zero dropped (a number column), and with a space.
+  const std::string header = "person,employment_id,unit,from,fte_percent\n";
+  const Run dropped_zero = run({write("a.csv", header + "1010112377,m1,u,2024-01-01,100\n")});
+  ASSERT_TRUE(dropped_zero.scan.fatal);
+  EXPECT_EQ(dropped_zero.scan.fatal->rule, "identity_number_without_key");
+  const Pseudonymiser key(std::string(32, 'k'));
+  const Run spelt =
+      run({write("b.csv", header + "010101 12377,m1,u,2024-01-01,100\n1010112377,m2,u,2024-01-01,50\n")}, &key);
+  ASSERT_EQ(spelt.events.size(), 2u);
+  EXPECT_EQ(std::get<EmploymentSet>(spelt.events[0].body).employee, key.pseudonym(kFnr));
+  EXPECT_EQ(std::get<EmploymentSet>(spelt.events[1].body).employee, key.pseudonym(kFnr));  // one person
+}
+
+TEST_F(ImporterTest, AnIdentityNumberOutsideThePersonColumnStopsItsRow) {
+  const Pseudonymiser key(std::string(32, 'k'));
+  const auto path = write("a.csv", std::string("person,absence_id,kind,from\n") + "pA,a-" + kFnr +
+                                       ",egenmelding,2024-01-08\npA,a2,egenmelding,2024-01-09\n");
+  const Run r = run({path}, &key);
+  ASSERT_FALSE(r.scan.fatal);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].line, 2u);
+  EXPECT_EQ(r.problems[0].rule, "identity_number");
+  EXPECT_EQ(to_string(r.problems[0]).find(kFnr), std::string::npos);
+  ASSERT_EQ(r.events.size(), 1u);
+}
+
+TEST_F(ImporterTest, ANumberInTheWrongColumnIsNotEchoed) {
+  // A shifted export puts the identity number where the fte belongs: the decoder's
+  // "got ..." must not repeat it.
+  const auto path = write("e.csv", "person,employment_id,unit,from,fte_percent\npA,m1,u,2024-01-01,31129912345\n");
+  const Run r = run({path});
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].rule, "fte_out_of_range");
+  EXPECT_EQ(to_string(r.problems[0]).find("31129912345"), std::string::npos) << to_string(r.problems[0]);
+}
+
+TEST_F(ImporterTest, RowsWithMoreOrFewerCellsThanTheHeaderAreRejected) {
+  const auto path = write("e.csv",
+                          "person,employment_id,unit,from,fte_percent\n"
+                          "pA,m1,u,2024-01-01,80,5\n"   // a decimal comma in a comma-separated file
+                          "pB,m1,u,2024-01-01\n"        // cut short
+                          ",,,,\n"                      // an empty spreadsheet row
+                          "pC,m1,u,2024-01-01,100,,\n"  // trailing empty cells are fine
+                          "pD,m1,u,2024-01-01,50\n");
+  const Run r = run({path});
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_EQ(r.problems[0].line, 2u);
+  EXPECT_EQ(r.problems[0].rule, "malformed_csv");
+  EXPECT_EQ(r.problems[1].line, 3u);
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(run({path}, nullptr, 0).events, r.events);  // the second pass agrees row by row
+}
+
 // The generator's CSV exports, ingested, fold to exactly the figures of its events.
 TEST_F(ImporterTest, GeneratedCsvExportsFoldToTheFiguresOfTheEvents) {
   GeneratorOptions o;

@@ -294,3 +294,26 @@ TEST(DecodeTest, EveryReasonHasADistinctCode) {
 
 }  // namespace
 }  // namespace naervaer
+
+namespace naervaer {
+namespace {
+
+TEST(IdentityNumberTest, FoundWhereverItStandsAsAValue) {
+  EXPECT_TRUE(contains_national_identity_number("01010112377"));
+  EXPECT_TRUE(contains_national_identity_number(R"({"employee":"01010112377"})"));
+  EXPECT_TRUE(contains_national_identity_number("a-01010112377-3"));
+  EXPECT_FALSE(contains_national_identity_number("p-ab01010112377cd"));  // inside a hex hash
+  EXPECT_FALSE(contains_national_identity_number("101010112377"));       // a longer number
+  EXPECT_FALSE(contains_national_identity_number("01010112378"));        // wrong check digit
+  EXPECT_FALSE(contains_national_identity_number(""));
+}
+
+TEST(IdentityNumberTest, LongNumbersAreWithheldFromMessages) {
+  EXPECT_EQ(withhold_long_numbers("fte_percent must be 0..100, got 1010112377.000000"),
+            "fte_percent must be 0..100, got 1010112377.000000");  // 10 digits stay
+  EXPECT_EQ(withhold_long_numbers("got 31129912345.000000 and \"01010112377\""),
+            "got (withheld).000000 and \"(withheld)\"");
+}
+
+}  // namespace
+}  // namespace naervaer

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "naervaer/projections/event.h"
@@ -40,6 +41,7 @@ class CsvExportWriter {
   std::vector<std::pair<std::string, Event>> tree_;  // unit_registered/target_set/measure_*, by entity, in order
   std::string person_;
   std::vector<std::pair<std::string, Event>> person_rows_;  // by employment or absence id, in order
+  std::unordered_set<std::string> issued_;                  // identity numbers given out: one per person
   bool finished_ = false;
 };
 

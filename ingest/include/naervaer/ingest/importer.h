@@ -72,6 +72,7 @@ struct FileScan {
   std::array<std::uint64_t, kStageCount> valid_rows{};
   std::uint64_t rejected_rows = 0;
   std::int64_t default_recorded_at_ms = 0;
+  std::string stamp;  // size and modification time when scanned
 };
 
 struct ScanResult {

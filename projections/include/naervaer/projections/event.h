@@ -171,4 +171,13 @@ struct Rejection {
 // mod-11 check digits are valid. Used to refuse such numbers anywhere after ingest.
 bool is_national_identity_number(std::string_view s) noexcept;
 
+// True when `text` holds an identity number anywhere, delimited as a value would be (11
+// digits with valid check digits, not inside a longer run of letters or digits such as a
+// hex hash).
+bool contains_national_identity_number(std::string_view text) noexcept;
+
+// `text` with every run of 11 or more digits replaced by "(withheld)": for messages and
+// headers that could otherwise repeat a person's identity number.
+std::string withhold_long_numbers(std::string_view text);
+
 }  // namespace naervaer
