@@ -9,13 +9,13 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -375,7 +375,10 @@ void write_random_key(const std::filesystem::path& path) {
   }
   hex.push_back('\n');
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0) {
+    throw std::runtime_error("cannot create " + path.string() + ": " +
+                             std::error_code(errno, std::generic_category()).message());
+  }
   const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
   ::close(fd);
   if (!written) throw std::runtime_error("cannot write " + path.string());
