@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -54,10 +55,31 @@ namespace {
 // generic path (a labelled object and an ostream write per series) took ~150 ms a scrape.
 class UnitFigures {
  public:
-  UnitFigures(const Projection& p, std::shared_mutex& m) : projection_(p), mutex_(m) {}
+  // `generation` changes (under the projection's write lock) whenever the projection does.
+  UnitFigures(const Projection& p, std::shared_mutex& m, const std::atomic<std::uint64_t>& generation)
+      : projection_(p), mutex_(m), generation_(generation) {}
 
+  // The text of an unchanged projection is kept: between imports a scrape costs a copy.
   void render(std::string& out) const {
     std::shared_lock lock(mutex_);
+    const std::uint64_t generation = generation_.load();
+    {
+      std::lock_guard cache_lock(cache_mutex_);
+      if (generation == cached_generation_) {
+        out.append(cache_);
+        return;
+      }
+    }
+    std::string text;
+    render_projection(text);
+    out.append(text);
+    std::lock_guard cache_lock(cache_mutex_);
+    cache_ = std::move(text);
+    cached_generation_ = generation;
+  }
+
+ private:
+  void render_projection(std::string& out) const {
     const Projection& p = projection_;
     std::vector<Period> windows;
     for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
@@ -135,7 +157,6 @@ class UnitFigures {
     }
   }
 
- private:
   static std::string escape(const std::string& s) {
     std::string o;
     for (char c : s) {
@@ -157,6 +178,10 @@ class UnitFigures {
 
   const Projection& projection_;
   std::shared_mutex& mutex_;
+  const std::atomic<std::uint64_t>& generation_;
+  mutable std::mutex cache_mutex_;
+  mutable std::string cache_;
+  mutable std::uint64_t cached_generation_ = std::numeric_limits<std::uint64_t>::max();
 };
 
 }  // namespace
@@ -165,6 +190,7 @@ struct Service::Impl {
   ServiceOptions o;
   std::shared_mutex projection_mutex;
   Projection projection;
+  std::atomic<std::uint64_t> generation{0};  // bumped under the write lock on every change
   std::unique_ptr<store::StateStore> store;
   std::unique_ptr<kafka::Producer> dlq;
   std::unique_ptr<kafka::Consumer> consumer;
@@ -339,6 +365,7 @@ struct Service::Impl {
     if (lost_one || regained_one) {
       std::unique_lock lock(projection_mutex);
       rebuild_from_journal(&owned);
+      ++generation;
     }
     const auto stored = store->next_offsets();
     const auto reference = store->reference_offsets();
@@ -372,6 +399,7 @@ struct Service::Impl {
       {
         std::unique_lock lock(projection_mutex);
         r = projection.apply(*e);
+        ++generation;
       }
       if (r.outcome == Outcome::kApplied) {
         pending.journal.append(store::kReferencePartition, m.value);
@@ -527,6 +555,7 @@ struct Service::Impl {
       try {
         std::unique_lock projection_lock(projection_mutex);
         projection.apply_batch(b->events, b->results);
+        ++generation;
       } catch (...) {
         lock.lock();
         fold_error = std::current_exception();
@@ -670,7 +699,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
   m.rebuild_from_journal(nullptr);
   m.init_counters();
-  m.unit_figures = std::make_shared<UnitFigures>(m.projection, m.projection_mutex);
+  m.unit_figures = std::make_shared<UnitFigures>(m.projection, m.projection_mutex, m.generation);
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();
@@ -747,6 +776,7 @@ int Service::run(const std::atomic<bool>& stop) {
       if (today != m.projection.as_of()) {
         std::unique_lock lock(m.projection_mutex);
         m.projection.set_as_of(today);
+        ++m.generation;
       }
     }
     m.newest_event.Set(static_cast<double>(m.newest_recorded_ms) / 1000.0);

@@ -102,6 +102,29 @@ print(f"    {len(a)} units equal")
 PY
 }
 compare_units "$work/units1.json" "$work/replay.json" || fail "ingested figures differ from the generator's events"
+metrics_match_api() {  # /metrics shows what /api/v1/units shows, for every unmasked unit and window
+  python3 - "$HTTP" <<'PY'
+import json, math, re, sys, urllib.request
+h = sys.argv[1]
+text = urllib.request.urlopen(f"http://{h}/metrics").read().decode()
+units = json.load(urllib.request.urlopen(f"http://{h}/api/v1/units"))["units"]
+pat = re.compile(r'^naervaer_unit_(contracted_workdays|lost_workdays)\{[^}]*unit="([^"]+)",window="([^"]+)"\} (\S+)$')
+metrics = {(m[2], m[3], m[1]): float(m[4]) for m in (pat.match(l) for l in text.splitlines()) if m}
+checked = 0
+for u in units:
+    for w, point in u["windows"].items():
+        if point["masked"]:
+            assert (u["unit"], w, "lost_workdays") not in metrics, f"masked {u['unit']} {w} exported"
+            continue
+        for k in ("contracted_workdays", "lost_workdays"):
+            got = metrics.get((u["unit"], w, k))
+            assert got is not None and math.isclose(got, point[k], rel_tol=1e-12, abs_tol=1e-9), \
+                f"{u['unit']} {w} {k}: /metrics {got}, API {point[k]}"
+            checked += 1
+print(f"    /metrics equals the API in {checked} figures")
+PY
+}
+metrics_match_api || fail "/metrics disagrees with the API"
 
 step "re-importing the same export sends only duplicates"
 "$bin" ingest --brokers "$BS" --pseudonym-key-file "$work/pseudonym.key" -q "$work"/export/*.csv 2>"$work/ingest2.err" ||
@@ -127,6 +150,13 @@ for expected in "bad.csv:3: .*\[bad_kind\]" "bad.csv:4: .*\[end_before_start\]" 
   grep -q "$expected" "$work/bad.err" || fail "no line matching '$expected' in: $(cat "$work/bad.err")"
 done
 grep -q "^naervaer ingest: 2 rows delivered" "$work/bad.err" || fail "the two valid rows should go: $(cat "$work/bad.err")"
+
+step "new figures reach /metrics (nothing stale is served)"
+printf 'person;employment_id;unit;from;fte_percent\npX;m1;kultur;01.10.2026;100\n' >"$work/late.csv"
+"$bin" ingest --brokers "$BS" --pseudonym-key-file "$work/pseudonym.key" -q "$work/late.csv" 2>"$work/late.err" ||
+  fail "late import failed: $(cat "$work/late.err")"
+caught_up $((2 * rows + 3))
+metrics_match_api || fail "/metrics does not show the new employment"
 
 step "an unreachable broker: exit 1"
 set +e
