@@ -78,16 +78,10 @@ std::string lower_trimmed(std::string_view s) {
   return o;
 }
 
-// A value quoted for a message, unless it could be a person identifier: a run of 11 or more
-// digits is withheld.
+// A value quoted for a message; a run of 11 or more digits (an identity number in the
+// wrong column?) is withheld.
 std::string shown(std::string_view v) {
-  std::size_t run = 0, longest = 0;
-  for (char c : v) {
-    run = std::isdigit(static_cast<unsigned char>(c)) ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  if (longest >= 11) return "(a value withheld: it may be an identity number)";
-  return "\"" + std::string(v.substr(0, 60)) + "\"";
+  return "\"" + withhold_long_numbers(v.substr(0, 60)) + "\"";
 }
 
 struct Failure {
@@ -244,6 +238,10 @@ struct Importer::Impl {
   // then derived from its content.
   std::variant<Event, Failure> finish(const json::object& o, bool derive_id) {
     scratch = json::serialize(o);
+    return decode_scratch(derive_id);
+  }
+
+  std::variant<Event, Failure> decode_scratch(bool derive_id) {
     auto decoded = decoder.decode(scratch);
     if (auto* r = std::get_if<Rejection>(&decoded)) {
       return Failure{std::string(reason_code(r->reason)), withhold_long_numbers(r->detail)};
@@ -451,7 +449,7 @@ struct Importer::Impl {
                      "a field other than employee holds what looks like a national identity number; the event is "
                      "not sent"};
     }
-    return finish(*o, false);
+    return decode_scratch(false);
   }
 };
 
@@ -508,7 +506,7 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
       return result;
     }
     // Returns false when the problem is fatal.
-    auto record = [&](std::size_t line, std::variant<Event, Failure>&& r) {
+    auto record = [&](std::size_t line, auto&& r) {  // r: a converted row (Event, Failure or a skip)
       if (auto* f = std::get_if<Failure>(&r)) {
         RowProblem p{path, line, f->rule, f->message};
         if (f->fatal) {
@@ -519,7 +517,9 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
         on_problem(p);
         return true;
       }
-      Event& e = std::get<Event>(r);
+      auto* event = std::get_if<Event>(&r);
+      if (event == nullptr) return true;  // an empty spreadsheet row
+      Event& e = *event;
       const auto stage = static_cast<std::size_t>(stage_of(e.type()));
       ++file.valid_rows[stage];
       if (impl_->retaining && impl_->retained_count < impl_->settings.retained_rows_max) {
@@ -553,12 +553,7 @@ ScanResult Importer::scan(const std::vector<std::string>& paths,
       const auto& t = std::get<Impl::Table>(table);
       file.csv_stage = t.kind->stage;
       while (reader.next(rec, error)) {
-        auto r = impl_->csv_record(t, rec, error, file.default_recorded_at_ms);
-        if (std::holds_alternative<std::monostate>(r)) continue;
-        std::variant<Event, Failure> row = std::holds_alternative<Event>(r)
-                                               ? std::variant<Event, Failure>(std::move(std::get<Event>(r)))
-                                               : std::variant<Event, Failure>(std::move(std::get<Failure>(r)));
-        if (!record(rec.line, std::move(row))) return result;
+        if (!record(rec.line, impl_->csv_record(t, rec, error, file.default_recorded_at_ms))) return result;
       }
     }
     for (std::size_t s = 0; s < kStageCount; ++s) {
