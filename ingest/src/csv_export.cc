@@ -68,20 +68,15 @@ std::string synthetic_identity_number(std::string_view seed_text) {
   for (int attempt = 0; attempt < 500; ++attempt, individual = (year < 2000 ? 0 : 500) + (individual + 1) % 500) {
     char digits[48];
     std::snprintf(digits, sizeof digits, "%02d%02d%02d%03d", day, month + 80, year % 100, individual);
-    int d[11];
-    for (int i = 0; i < 9; ++i) d[i] = digits[i] - '0';
-    static constexpr int kW1[9] = {3, 7, 6, 1, 8, 9, 4, 5, 2};
-    static constexpr int kW2[10] = {5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
-    int sum = 0;
-    for (int i = 0; i < 9; ++i) sum += kW1[i] * d[i];
-    const int k1 = (11 - sum % 11) % 11;
-    if (k1 == 10) continue;
-    d[9] = k1;
-    sum = 0;
-    for (int i = 0; i < 10; ++i) sum += kW2[i] * d[i];
-    const int k2 = (11 - sum % 11) % 11;
-    if (k2 == 10) continue;
-    return std::string(digits) + static_cast<char>('0' + k1) + static_cast<char>('0' + k2);
+    // The two check digits: the one pair the domain's own rule accepts, if any.
+    std::string number = std::string(digits) + "00";
+    for (char k1 = '0'; k1 <= '9'; ++k1) {
+      for (char k2 = '0'; k2 <= '9'; ++k2) {
+        number[9] = k1;
+        number[10] = k2;
+        if (is_national_identity_number(number)) return number;
+      }
+    }
   }
   throw std::logic_error("no valid identity number for a birth date");  // cannot happen: 1 in 11 fail per digit
 }
@@ -111,6 +106,7 @@ CsvExportWriter::CsvExportWriter(const std::string& directory) : directory_(dire
 CsvExportWriter::~CsvExportWriter() = default;
 
 void CsvExportWriter::add(const Event& e) {
+  // A person's few rows are searched; the tree (units x years of targets) is indexed.
   auto upsert = [](std::vector<std::pair<std::string, Event>>& rows, std::string key, const Event* ev) {
     auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.first == key; });
     if (!ev) {
@@ -121,17 +117,26 @@ void CsvExportWriter::add(const Event& e) {
       rows.emplace_back(std::move(key), *ev);
     }
   };
+  auto upsert_tree = [this](std::string key, const Event* ev) {
+    const auto [it, inserted] = tree_index_.try_emplace(std::move(key), tree_.size());
+    if (inserted) tree_.emplace_back();
+    if (ev) {
+      tree_[it->second] = *ev;
+    } else {
+      tree_[it->second].reset();  // cancelled: left out of the export
+    }
+  };
   std::visit(
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, UnitRegistered>) {
-          upsert(tree_, "u/" + b.unit, &e);
+          upsert_tree("u/" + b.unit, &e);
         } else if constexpr (std::is_same_v<T, TargetSet>) {
-          upsert(tree_, "t/" + b.unit + "/" + std::to_string(b.year), &e);
+          upsert_tree("t/" + b.unit + "/" + std::to_string(b.year), &e);
         } else if constexpr (std::is_same_v<T, MeasureSet>) {
-          upsert(tree_, "m/" + b.measure_id, &e);
+          upsert_tree("m/" + b.measure_id, &e);
         } else if constexpr (std::is_same_v<T, MeasureCancelled>) {
-          upsert(tree_, "m/" + b.measure_id, nullptr);
+          upsert_tree("m/" + b.measure_id, nullptr);
         } else {
           if (b.employee != person_) {
             flush_person();
@@ -180,7 +185,9 @@ void CsvExportWriter::finish() {
   if (finished_) return;
   finished_ = true;
   flush_person();
-  for (const auto& [key, e] : tree_) {
+  for (const std::optional<Event>& entry : tree_) {
+    if (!entry) continue;
+    const Event& e = *entry;
     const std::string recorded = format_rfc3339_utc(e.recorded_at_ms);
     if (const auto* u = std::get_if<UnitRegistered>(&e.body)) {
       put(units_, {u->unit, u->name, u->parent.value_or(""), recorded});

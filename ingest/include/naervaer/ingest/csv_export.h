@@ -12,8 +12,10 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -38,7 +40,10 @@ class CsvExportWriter {
 
   std::string directory_;
   std::ofstream units_, targets_, employments_, absences_, measures_, followups_;
-  std::vector<std::pair<std::string, Event>> tree_;  // unit_registered/target_set/measure_*, by entity, in order
+  // unit_registered, target_set and measure_set by entity, in order of first appearance
+  // (none: cancelled), and each entity's place.
+  std::vector<std::optional<Event>> tree_;
+  std::unordered_map<std::string, std::size_t> tree_index_;
   std::string person_;
   std::vector<std::pair<std::string, Event>> person_rows_;  // by employment or absence id, in order
   std::unordered_set<std::string> issued_;                  // identity numbers given out: one per person
