@@ -59,19 +59,22 @@ Date parse_date_option(const std::string& name, const std::string& value) {
   return *d;
 }
 
-// The parsed options, or none when --help was asked for (and printed).
-std::optional<po::variables_map> parse(const std::string& command, po::options_description& desc, int argc,
-                                       char** argv) {
+// The parsed options, or none when --help was asked for (and printed). `positional`
+// names the option that takes the bare arguments (shown as `operands` in the usage line).
+std::optional<po::variables_map> parse(const std::string& command, po::options_description& desc, int argc, char** argv,
+                                       const char* positional = nullptr, const char* operands = "") {
   desc.add_options()("help,h", "show the options of this command");
+  po::positional_options_description bare;
+  if (positional) bare.add(positional, -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(bare).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()) + " (see `naervaer " + command + " --help`)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: naervaer " << command << " [options]\n\n" << desc << "\n";
+    std::cout << "usage: naervaer " << command << " [options]" << operands << "\n\n" << desc << "\n";
     return std::nullopt;
   }
   return vm;
@@ -232,20 +235,9 @@ int cmd_ingest(int argc, char** argv) {
       "kafka-config,X", po::value<std::vector<std::string>>(), "librdkafka setting name=value (repeatable)")(
       "kafka-config-file,F", po::value<std::string>(), "librdkafka settings file: name=value lines (before -X)")(
       "file", po::value<std::vector<std::string>>(), "input files");
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  desc.add_options()("help,h", "show the options of this command");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " (see `naervaer ingest --help`)");
-  }
-  if (vm.count("help")) {
-    std::cout << "usage: naervaer ingest [options] FILE...\n\n" << desc << "\n";
-    return 0;
-  }
+  const auto parsed = parse("ingest", desc, argc, argv, "file", " FILE...");
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   IngestOptions o;
   o.dry_run = vm.count("dry-run") > 0;
   if (!vm.count("brokers") && !o.dry_run) throw UsageError("--brokers is required (or --dry-run)");
