@@ -37,6 +37,8 @@ case "$scenario" in
     grep -q -- "--today must be a date YYYY-MM-DD" <<<"$out" || fail "unclear message: $out"
     out=$("$bin" demo --employes 5 2>&1)
     [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "unknown flag: $out"
+    out=$("$bin" generate --employees 5 stray 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "a stray word should be refused, not ignored: $out"
     ;;
   kafka-config-file)
     dir=$(mktemp -d)

@@ -1113,7 +1113,10 @@ def binary_flags():
                     problems.append(f"{where_}: naervaer {sub} has no option {a.split('=', 1)[0]}")
             elif a.startswith("-") and len(a) >= 2 and "-" + a[1] not in names:
                 problems.append(f"{where_}: naervaer {sub} has no option {a[:2]}")
-        r = run([BIN, sub, *[placeholder(a) for a in args], "--help"])
+        # A whole-word `$NAME` is split at spaces by systemd: its default (empty) adds no
+        # argument, so it is left out rather than passed as a stray word.
+        r = run([BIN, sub, *[placeholder(a) for a in args if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", a)],
+                 "--help"])
         if r.returncode != 0:
             problems.append(f"{where_}: `naervaer {sub} {' '.join(args)}` does not parse: {r.stderr.strip()}")
     if notes and all(n is None for n in helps.values()):
