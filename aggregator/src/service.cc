@@ -480,16 +480,19 @@ struct Service::Impl {
   struct Batch {
     std::vector<kafka::Message> messages;
     std::vector<Event> events;
+    std::vector<EventHashes> hashes;  // hash_event(events[i]), computed here, not in the fold
     std::vector<std::size_t> origin;  // events[i] came from messages[origin[i]]
     std::vector<ApplyResult> results;
   };
 
   void decode_batch(Batch& b, EventDecoder& decoder) {
     b.events.clear();
+    b.hashes.clear();
     b.origin.clear();
     for (std::size_t i = 0; i < b.messages.size(); ++i) {
       auto d = decoder.decode(b.messages[i].value);
       if (auto* e = std::get_if<Event>(&d)) {
+        b.hashes.push_back(hash_event(*e));
         b.events.push_back(std::move(*e));
         b.origin.push_back(i);
       } else {
@@ -554,7 +557,7 @@ struct Service::Impl {
       lock.unlock();
       try {
         std::unique_lock projection_lock(projection_mutex);
-        projection.apply_batch(b->events, b->results);
+        projection.apply_batch(b->events, b->hashes, b->results);
         ++generation;
       } catch (...) {
         lock.lock();

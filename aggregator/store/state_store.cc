@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
+#include <zstd.h>
 
 #include <stdexcept>
 
@@ -49,6 +50,23 @@ std::map<std::int32_t, std::int64_t> read_offsets(rocksdb::DB& db, const std::st
   return out;
 }
 
+// A journal segment is stored zstd-compressed (one frame, its size in the header). JSON
+// events compress about tenfold, and every byte not written is a byte the WAL, the memtable
+// and the blob file do not copy and checksum: at 2.2 M events that was a third of the
+// aggregator's CPU. Segments written before compression start with a partition number
+// (0x00.. or 0xff..), never with the frame's magic number, so both read back.
+constexpr int kZstdLevel = 1;  // the fastest level: about 10:1 on events at ~600 MB/s
+
+bool is_zstd_frame(std::string_view v) {
+  return v.size() >= 4 && static_cast<unsigned char>(v[0]) == 0x28 && static_cast<unsigned char>(v[1]) == 0xb5 &&
+         static_cast<unsigned char>(v[2]) == 0x2f && static_cast<unsigned char>(v[3]) == 0xfd;
+}
+
+struct FreeZstd {
+  void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); }
+  void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); }
+};
+
 }  // namespace
 
 void JournalSegment::append(std::int32_t partition, std::string_view event_json) {
@@ -62,14 +80,17 @@ struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::string offset_prefix;
   std::string reference_prefix;
-  std::uint64_t next_seq = 0;      // events in the journal
-  std::uint64_t next_segment = 0;  // journal segments (one per checkpoint)
+  std::uint64_t next_seq = 0;                                    // events in the journal
+  std::uint64_t next_segment = 0;                                // journal segments (one per checkpoint)
+  std::unique_ptr<ZSTD_CCtx, FreeZstd> zstd{ZSTD_createCCtx()};  // the writer's, kept between checkpoints
+  std::string compressed;
 };
 
 StateStore::StateStore(const std::filesystem::path& dir, const std::string& topic) : impl_(std::make_unique<Impl>()) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create state directory " + dir.string() + ": " + ec.message());
+  if (!impl_->zstd) throw std::bad_alloc();
   rocksdb::Options options;
   options.create_if_missing = true;
   // Journal segments are written once, in key order: the upper levels stay uncompressed
@@ -82,7 +103,7 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   // for the aggregator's own cores (measured: catch-up 4.6 s -> 3.8 s at 2.2 M events).
   options.enable_blob_files = true;
   options.min_blob_size = 64 << 10;
-  options.blob_compression_type = rocksdb::kLZ4Compression;
+  options.blob_compression_type = rocksdb::kNoCompression;  // segments come compressed
   options.IncreaseParallelism(2);
   rocksdb::DB* db = nullptr;
   const rocksdb::Status st = rocksdb::DB::Open(options, dir.string(), &db);
@@ -108,7 +129,12 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
   const std::uint64_t segment_seq = impl_->next_segment;
   // The journal of one checkpoint is one value, so RocksDB does one insert per checkpoint.
   if (!c.journal.empty()) {
-    if (rocksdb::Status s = batch.Put("j" + be64(segment_seq), c.journal.bytes()); !s.ok()) {
+    const std::string& raw = c.journal.bytes();
+    std::string& z = impl_->compressed;
+    z.resize(ZSTD_compressBound(raw.size()));
+    const std::size_t n = ZSTD_compressCCtx(impl_->zstd.get(), z.data(), z.size(), raw.data(), raw.size(), kZstdLevel);
+    if (ZSTD_isError(n)) return {false, std::string("cannot compress the journal: ") + ZSTD_getErrorName(n)};
+    if (rocksdb::Status s = batch.Put("j" + be64(segment_seq), rocksdb::Slice(z.data(), n)); !s.ok()) {
       return {false, s.ToString()};
     }
     seq += c.journal.size();
@@ -148,8 +174,23 @@ void StateStore::replay(const std::function<bool(std::int32_t, std::string_view)
   ro.readahead_size = 4 << 20;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  const std::unique_ptr<ZSTD_DCtx, FreeZstd> zstd(ZSTD_createDCtx());
+  std::string raw;
   for (it->Seek("j"); it->Valid() && it->key().starts_with("j"); it->Next()) {
     std::string_view v(it->value().data(), it->value().size());
+    if (is_zstd_frame(v)) {
+      const unsigned long long size = ZSTD_getFrameContentSize(v.data(), v.size());
+      if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+        throw std::runtime_error("a journal segment is damaged (a compressed frame without its size)");
+      }
+      raw.resize(size);
+      const std::size_t n = ZSTD_decompressDCtx(zstd.get(), raw.data(), raw.size(), v.data(), v.size());
+      if (ZSTD_isError(n) || n != size) {
+        throw std::runtime_error(std::string("a journal segment is damaged (") +
+                                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than its header says") + ")");
+      }
+      v = raw;
+    }
     while (!v.empty()) {
       if (v.size() < 8) throw std::runtime_error("a journal segment is damaged (a truncated record header)");
       const auto partition = static_cast<std::int32_t>(from_be32(v));

@@ -7,8 +7,8 @@
 #include <unordered_map>
 
 #include "dense_series.h"
-#include "event_id_index.h"
 #include "hash.h"
+#include "hash128_map.h"
 #include "naervaer/projections/calendar.h"
 
 namespace naervaer {
@@ -169,11 +169,11 @@ struct Projection::State {
   // Per employee: the first day and the last day (kOpen when open-ended) of any employment,
   // kept apart from the records so headcount queries can skip persons long gone cheaply.
   std::vector<Period> employee_span;
-  std::unordered_map<std::string, std::uint32_t> employee_index;
+  detail::Hash128Map<std::uint32_t> employee_index;  // by the hash of the employee id
 
   std::map<std::string, MeasureSet> measures;
   detail::DenseSeries<std::int64_t> unmatched;  // by workday index, all employees
-  detail::EventIdIndex event_ids;
+  detail::Hash128Map<std::uint64_t> event_ids;  // content fingerprint by event_id
 
   // Scratch buffers of the writer, kept to avoid allocations per event.
   std::vector<Case> cases_scratch;
@@ -183,6 +183,9 @@ struct Projection::State {
   std::vector<Date> cuts_scratch;
   std::vector<EmploymentRec> employments_before;
   std::vector<AbsenceRec> absences_after;
+  std::vector<EventHashes> hashes_scratch;
+
+  ApplyResult apply(const Event& event, const EventHashes& hashes);
 
   // ---- units and the tree ----------------------------------------------------------------
 
@@ -263,13 +266,14 @@ struct Projection::State {
 
   // ---- employees -------------------------------------------------------------------------
 
-  std::uint32_t ensure_employee(const std::string& id) {
-    auto [it, inserted] = employee_index.try_emplace(id, static_cast<std::uint32_t>(employees.size()));
-    if (inserted) {
-      employees.emplace_back();
-      employee_span.push_back(Period{kOpen, calendar::kFirstSupported - 1});
-    }
-    return it->second;
+  std::uint32_t ensure_employee(detail::Key128 person) {
+    const auto probe = employee_index.probe(person);
+    if (probe.value) return *probe.value;
+    const auto index = static_cast<std::uint32_t>(employees.size());
+    employee_index.insert(probe, index);
+    employees.emplace_back();
+    employee_span.push_back(Period{kOpen, calendar::kFirstSupported - 1});
+    return index;
   }
 
   void add_member(UnitId u, std::uint32_t e) {
@@ -290,10 +294,10 @@ struct Projection::State {
     const std::int32_t a = calendar::workday_index(s);
     const std::int32_t b = calendar::workday_index(t + 1);
     if (a >= b) return;
-    auto& series = units[m.unit].contracted;
-    std::int64_t* p = series.range(a, b);
     const std::int64_t v = sign * m.fte;
-    for (std::int32_t i = 0; i < b - a; ++i) p[i] += v;
+    units[m.unit].contracted.update(a, b, [v](std::int64_t* p, std::int32_t n) {
+      for (std::int32_t i = 0; i < n; ++i) p[i] += v;
+    });
   }
 
   // Lost workdays (and unmatched absence days) of one employee on the days of `range`,
@@ -361,18 +365,21 @@ struct Projection::State {
       const std::int64_t f = sign * m.fte;
       const std::int64_t lost_self = f * self;
       const std::int64_t lost_doctor = f * doctor;
-      LostCell* cells = units[m.unit].lost.range(wa, wb);
-      for (std::int32_t i = 0; i < wb - wa; ++i) {
-        cells[i].self += lost_self;
-        cells[i].doctor += lost_doctor;
-        cells[i].by_class[cls] += lost_self + lost_doctor;
-      }
+      units[m.unit].lost.update(wa, wb, [&](LostCell* cells, std::int32_t n) {
+        for (std::int32_t i = 0; i < n; ++i) {
+          cells[i].self += lost_self;
+          cells[i].doctor += lost_doctor;
+          cells[i].by_class[cls] += lost_self + lost_doctor;
+        }
+      });
     }
     std::int64_t unmatched_absences = 0;
     for (std::uint8_t hit : matched_scratch) unmatched_absences += hit ? 0 : 1;
     if (unmatched_absences != 0) {
-      std::int64_t* days = unmatched.range(wa, wb);
-      for (std::int32_t i = 0; i < wb - wa; ++i) days[i] += sign * unmatched_absences;
+      const std::int64_t v = sign * unmatched_absences;
+      unmatched.update(wa, wb, [v](std::int64_t* days, std::int32_t n) {
+        for (std::int32_t i = 0; i < n; ++i) days[i] += v;
+      });
     }
   }
 
@@ -382,16 +389,15 @@ struct Projection::State {
     lose(emp.employments, emp.absences, cases_scratch, {calendar::kFirstSupported, kOpen}, sign, as_of);
   }
 
-  ApplyResult on(const EmploymentSet& e) {
-    const std::uint32_t ei = ensure_employee(e.employee);
+  ApplyResult on(const EmploymentSet& e, detail::Key128 person) {
+    const std::uint32_t ei = ensure_employee(person);
     const EmploymentRec rec{record_id(e.employment_id), ensure_unit(e.unit), e.from, e.to.value_or(kOpen), e.fte};
     replace_employment(ei, rec.id, rec);
     return {};
   }
 
-  ApplyResult on(const EmploymentCancelled& e) {
-    auto it = employee_index.find(e.employee);
-    if (it != employee_index.end()) replace_employment(it->second, record_id(e.employment_id), std::nullopt);
+  ApplyResult on(const EmploymentCancelled& e, detail::Key128 person) {
+    if (const auto ei = employee_index.find(person)) replace_employment(*ei, record_id(e.employment_id), std::nullopt);
     return {};
   }
 
@@ -432,8 +438,8 @@ struct Projection::State {
     employee_span[ei] = span;
   }
 
-  ApplyResult on(const AbsenceSet& e) {
-    const std::uint32_t ei = ensure_employee(e.employee);
+  ApplyResult on(const AbsenceSet& e, detail::Key128 person) {
+    const std::uint32_t ei = ensure_employee(person);
     const AbsenceRec rec{record_id(e.absence_id),
                          e.employment_id ? record_id(*e.employment_id) : 0,
                          e.from,
@@ -444,9 +450,8 @@ struct Projection::State {
     return {};
   }
 
-  ApplyResult on(const AbsenceCancelled& e) {
-    auto it = employee_index.find(e.employee);
-    if (it != employee_index.end()) replace_absence(it->second, record_id(e.absence_id), std::nullopt);
+  ApplyResult on(const AbsenceCancelled& e, detail::Key128 person) {
+    if (const auto ei = employee_index.find(person)) replace_absence(*ei, record_id(e.absence_id), std::nullopt);
     return {};
   }
 
@@ -485,8 +490,8 @@ struct Projection::State {
     return {};
   }
 
-  ApplyResult on(const FollowupRecorded& e) {
-    employees[ensure_employee(e.employee)].followups.push_back(FollowupRec{e.step, e.date});
+  ApplyResult on(const FollowupRecorded& e, detail::Key128 person) {
+    employees[ensure_employee(person)].followups.push_back(FollowupRec{e.step, e.date});
     return {};
   }
 
@@ -635,11 +640,7 @@ struct Projection::State {
       st.record_bytes += e.employments.capacity() * sizeof(EmploymentRec) + e.absences.capacity() * sizeof(AbsenceRec) +
                          e.followups.capacity() * sizeof(FollowupRec);
     }
-    // Hash-map nodes: the key string, the value and about two pointers of overhead each.
-    for (const auto& [k, v] : employee_index) {
-      st.record_bytes += sizeof(std::string) + sizeof(v) + 16 + (k.size() > 15 ? k.capacity() : 0);
-    }
-    st.record_bytes += employee_index.bucket_count() * sizeof(void*);
+    st.record_bytes += employee_index.memory_bytes();
     st.event_id_bytes = event_ids.memory_bytes();
     st.memory_bytes = st.unit_day_bytes + st.record_bytes + st.event_id_bytes;
   }
@@ -653,36 +654,75 @@ Projection::~Projection() = default;
 Projection::Projection(Projection&&) noexcept = default;
 Projection& Projection::operator=(Projection&&) noexcept = default;
 
+EventHashes hash_event(const Event& event) {
+  EventHashes h;
+  const detail::Key128 id = detail::Key128::of(event.event_id);
+  h.id_a = id.a;
+  h.id_b = id.b;
+  h.fingerprint = content_fingerprint(event);
+  std::visit(
+      [&h](const auto& body) {
+        if constexpr (requires { body.employee; }) {
+          const detail::Key128 person = detail::Key128::of(body.employee);
+          h.person_a = person.a;
+          h.person_b = person.b;
+        }
+      },
+      event.body);
+  return h;
+}
+
 ApplyResult Projection::apply(const Event& event) {
-  State& s = *s_;
-  const std::uint64_t fp = content_fingerprint(event);
-  const detail::EventIdIndex::Probe seen = s.event_ids.probe(event.event_id);
-  if (seen.fingerprint) {
-    if (*seen.fingerprint == fp) {
-      ++s.counters.events_duplicate;
+  return s_->apply(event, hash_event(event));
+}
+
+ApplyResult Projection::State::apply(const Event& event, const EventHashes& hashes) {
+  const detail::Hash128Map<std::uint64_t>::Probe seen = event_ids.probe({hashes.id_a, hashes.id_b});
+  if (seen.value) {
+    if (*seen.value == hashes.fingerprint) {
+      ++counters.events_duplicate;
       return {Outcome::kDuplicate, std::nullopt};
     }
-    ++s.counters.events_rejected;
+    ++counters.events_rejected;
     return {Outcome::kRejected, Rejection{Reason::kConflict, "event_id was already applied with other content"}};
   }
-  ApplyResult r = std::visit([&](const auto& body) { return s.on(body); }, event.body);
+  const detail::Key128 person{hashes.person_a, hashes.person_b};
+  ApplyResult r = std::visit(
+      [&](const auto& body) {
+        if constexpr (requires { body.employee; }) {
+          return on(body, person);
+        } else {
+          return on(body);
+        }
+      },
+      event.body);
   if (r.outcome == Outcome::kApplied) {
-    s.event_ids.insert(seen, fp);
-    ++s.counters.events_applied;
+    event_ids.insert(seen, hashes.fingerprint);
+    ++counters.events_applied;
   } else {
-    ++s.counters.events_rejected;
+    ++counters.events_rejected;
   }
   return r;
 }
 
 void Projection::apply_batch(std::span<const Event> events, std::vector<ApplyResult>& results) {
+  auto& hashes = s_->hashes_scratch;
+  hashes.clear();
+  for (const Event& e : events) hashes.push_back(hash_event(e));
+  apply_batch(events, hashes, results);
+}
+
+void Projection::apply_batch(std::span<const Event> events, std::span<const EventHashes> hashes,
+                             std::vector<ApplyResult>& results) {
+  if (hashes.size() != events.size()) throw std::invalid_argument("apply_batch: one EventHashes per event");
   constexpr std::size_t kAhead = 8;
+  State& s = *s_;
   results.clear();
   results.reserve(events.size());
-  for (std::size_t i = 0; i < events.size() && i < kAhead; ++i) s_->event_ids.prefetch(events[i].event_id);
+  for (std::size_t i = 0; i < events.size() && i < kAhead; ++i) s.event_ids.prefetch({hashes[i].id_a, hashes[i].id_b});
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (i + kAhead < events.size()) s_->event_ids.prefetch(events[i + kAhead].event_id);
-    results.push_back(apply(events[i]));
+    if (i + kAhead < events.size()) s.event_ids.prefetch({hashes[i + kAhead].id_a, hashes[i + kAhead].id_b});
+    results.push_back(s.apply(events[i], hashes[i]));
   }
 }
 

@@ -95,6 +95,17 @@ struct ProjectionStats {
   std::size_t event_id_bytes = 0;  // the event_id index (duplicates, conflicts)
 };
 
+// What the fold needs of an event besides its fields: the hashes of its event_id (128
+// bits), of its content (content_fingerprint) and of its employee (128 bits; zero for
+// events without one). A function of the event alone, so a pipeline computes it beside
+// decoding, on another thread than the fold.
+struct EventHashes {
+  std::uint64_t id_a = 0, id_b = 0;
+  std::uint64_t fingerprint = 0;
+  std::uint64_t person_a = 0, person_b = 0;
+};
+[[nodiscard]] EventHashes hash_event(const Event& event);
+
 class Projection {
  public:
   explicit Projection(Date as_of, ProjectionOptions options = {});
@@ -108,6 +119,9 @@ class Projection {
   // The same as apply() on each event in order, but faster: it prefetches ahead. Results
   // are appended to `results` (cleared first).
   void apply_batch(std::span<const Event> events, std::vector<ApplyResult>& results);
+  // The same with each event's hash_event() computed beforehand (one per event).
+  void apply_batch(std::span<const Event> events, std::span<const EventHashes> hashes,
+                   std::vector<ApplyResult>& results);
 
   // Moves the as-of date (DOMAIN.md §6). Forward moves are incremental (open-ended
   // employments and absences grow); a backward move recomputes everything.
