@@ -76,9 +76,9 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   Callbacks callbacks;
   LogToStderr log;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
-  // Keeps the views of the last two polls alive (the caller may finish one batch while it
+  // Keeps the views of the last polls alive (the caller may finish earlier batches while it
   // reads the next).
-  std::array<std::vector<std::unique_ptr<RdKafka::Message>>, 2> held;
+  std::vector<std::vector<std::unique_ptr<RdKafka::Message>>> held;
   std::size_t held_slot = 0;
   mutable std::mutex progress_mutex;  // progress() is read by the HTTP threads
   std::map<std::int32_t, PartitionProgress> partitions;
@@ -126,10 +126,12 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
 };
 
 Consumer::Consumer(const std::string& brokers, const std::string& topic, const std::string& group, const Config& extra,
-                   Callbacks callbacks)
+                   Callbacks callbacks, std::size_t polls_kept)
     : impl_(std::make_unique<Impl>()) {
+  if (polls_kept == 0) throw std::invalid_argument("a consumer must keep at least the messages of its last poll");
   impl_->topic = topic;
   impl_->callbacks = std::move(callbacks);
+  impl_->held.resize(polls_kept);
   std::unique_ptr<RdKafka::Conf> conf = make_conf(brokers,
                                                   {{"group.id", group},
                                                    {"enable.auto.commit", "false"},
@@ -162,7 +164,7 @@ Consumer::~Consumer() {
 
 void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
   out.clear();
-  impl_->held_slot ^= 1;
+  impl_->held_slot = (impl_->held_slot + 1) % impl_->held.size();
   impl_->held[impl_->held_slot].clear();
   drain(*impl_->consumer, max, timeout_ms, out, impl_->held[impl_->held_slot]);
   if (impl_->callback_error) std::rethrow_exception(std::exchange(impl_->callback_error, nullptr));

@@ -43,14 +43,16 @@ class Consumer {
   };
 
   // Throws std::invalid_argument naming the setting when the configuration is bad.
+  // The messages of the last `polls_kept` polls stay alive (see poll()).
   Consumer(const std::string& brokers, const std::string& topic, const std::string& group, const Config& extra,
-           Callbacks callbacks);
+           Callbacks callbacks, std::size_t polls_kept = 2);
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
   // Up to `max` messages, waiting at most `timeout_ms` for the first. The views stay valid
-  // until the call after the next, so one batch can be finished while the next is read.
+  // for `polls_kept` polls (this one included), so earlier batches can still be finished
+  // while the next is read.
   void poll(std::size_t max, int timeout_ms, std::vector<Message>& out);
 
   // Records that everything before `next_offset` is applied (for progress and lag).

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -451,7 +452,7 @@ struct Service::Impl {
   // Hands the pending work to the writer (waiting while the previous one is in flight).
   // With wait, returns only once it is on disk. False when the state cannot be written.
   bool checkpoint(bool wait = false) {
-    drain();  // the batch in the fold belongs to this checkpoint
+    drain();  // the batches in the fold belong to this checkpoint
     std::unique_lock lock(writer_mutex);
     writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
     if (write_failed.load()) return false;  // a later commit would skip the failed one's events
@@ -534,38 +535,49 @@ struct Service::Impl {
     finished_messages += b.messages.size();
   }
 
-  // The fold runs on its own thread, so that consuming and decoding the next batch (main
-  // thread) overlaps folding this one: the two halves of the per-message work on two cores.
-  // At most one batch is in the fold; drain() finishes it before anything that must see
-  // every consumed message applied (a checkpoint, an assignment, the end).
+  // The fold runs on its own thread, so that consuming and decoding the next batches (main
+  // thread) overlaps folding earlier ones: the two halves of the per-message work on two
+  // cores. Up to kBatchesInFlight decoded batches queue for the fold, so neither side stalls
+  // the other when the scheduler briefly gives its core to the writer or librdkafka (one
+  // batch in flight: 0.53 M events/s at catch-up; four: 0.60; eight: no better than four).
+  // Batches are finished (counted, journaled, offsets marked) on the main thread in the
+  // order they were read; drain() finishes all of them before anything that must see every
+  // consumed message applied (a checkpoint, an assignment, the end).
+  static constexpr std::size_t kBatchesInFlight = 4;
   std::thread folder;
   std::mutex fold_mutex;
   std::condition_variable fold_cv;
-  Batch* fold_job = nullptr;
-  bool fold_done = false;
+  std::deque<Batch*> fold_queue;     // under fold_mutex: started, not yet folded, in order
+  std::uint64_t batches_folded = 0;  // under fold_mutex
   bool fold_stop = false;
   std::exception_ptr fold_error;
-  Batch* in_fold = nullptr;  // main thread only: folded or being folded, not yet finished
+  std::deque<Batch*> in_flight_batches;  // main thread only: started, not yet finished, in order
+  std::uint64_t batches_finished = 0;    // main thread only
   std::uint64_t finished_messages = 0;
 
   void fold_loop() {
     std::unique_lock lock(fold_mutex);
     for (;;) {
-      fold_cv.wait(lock, [&] { return fold_job != nullptr || fold_stop; });
-      if (fold_job == nullptr) return;
-      Batch* b = std::exchange(fold_job, nullptr);
+      fold_cv.wait(lock, [&] { return !fold_queue.empty() || fold_stop; });
+      if (fold_queue.empty()) return;
+      Batch* b = fold_queue.front();
       lock.unlock();
+      std::exception_ptr error;
       try {
         std::unique_lock projection_lock(projection_mutex);
         projection.apply_batch(b->events, b->hashes, b->results);
         ++generation;
       } catch (...) {
-        lock.lock();
-        fold_error = std::current_exception();
-        lock.unlock();
+        error = std::current_exception();
       }
       lock.lock();
-      fold_done = true;
+      fold_queue.pop_front();
+      if (error) {
+        fold_error = error;  // the main thread rethrows it; nothing after it is folded
+        fold_queue.clear();
+      } else {
+        ++batches_folded;
+      }
       fold_cv.notify_all();
     }
   }
@@ -574,22 +586,31 @@ struct Service::Impl {
     if (!folder.joinable()) folder = std::thread([this] { fold_loop(); });
     {
       std::lock_guard lock(fold_mutex);
-      fold_job = &b;
-      fold_done = false;
+      fold_queue.push_back(&b);
     }
     fold_cv.notify_all();
-    in_fold = &b;
+    in_flight_batches.push_back(&b);
   }
 
-  void drain() {
-    if (in_fold == nullptr) return;
-    {
-      std::unique_lock lock(fold_mutex);
-      fold_cv.wait(lock, [&] { return fold_done; });
-      if (fold_error) std::rethrow_exception(std::exchange(fold_error, nullptr));
+  // Finishes the folded batches, oldest first, waiting while more than `keep_at_most` are
+  // still in flight.
+  void finish_folded(std::size_t keep_at_most) {
+    while (!in_flight_batches.empty()) {
+      {
+        std::unique_lock lock(fold_mutex);
+        if (in_flight_batches.size() > keep_at_most) {
+          fold_cv.wait(lock, [&] { return batches_folded > batches_finished || fold_error; });
+        }
+        if (fold_error) std::rethrow_exception(std::exchange(fold_error, nullptr));
+        if (batches_folded == batches_finished) return;  // the oldest is still folding
+      }
+      finish_batch(*in_flight_batches.front());
+      in_flight_batches.pop_front();
+      ++batches_finished;
     }
-    finish_batch(*std::exchange(in_fold, nullptr));
   }
+
+  void drain() { finish_folded(0); }
 
   void stop_folder() {
     {
@@ -712,7 +733,9 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
     (void)m.checkpoint(true);
     for (std::int32_t p : partitions) m.owned.erase(p);  // their messages are no longer ours
   };
-  m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks);
+  // The views of every batch in flight, and of the one being read, must stay valid.
+  m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks,
+                                                 Impl::kBatchesInFlight + 1);
   m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
   // Last: a constructor that throws must not leave a joinable thread behind.
   m.writer = std::thread([&m] { m.writer_loop(); });
@@ -733,14 +756,15 @@ std::string Service::http_address() const {
 int Service::run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
   EventDecoder decoder;
-  std::array<Impl::Batch, 2> batches;  // one in the fold while the other is read and decoded
+  // The batches in flight, and one more: the batch being read and decoded.
+  std::array<Impl::Batch, Impl::kBatchesInFlight + 1> batches;
   // The fold thread stops on every way out, an exception included, and before the batches
   // it may be folding are destroyed (declared after them, so it runs first).
   struct FolderStop {
     Impl& m;
     ~FolderStop() {
       m.stop_folder();  // joins: a fold in progress finishes first
-      m.in_fold = nullptr;
+      m.in_flight_batches.clear();
     }
   } folder_stop{m};
   std::size_t next = 0;
@@ -754,16 +778,17 @@ int Service::run(const std::atomic<bool>& stop) {
   const std::size_t poll_max = std::min<std::size_t>(4096, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
     Impl::Batch& batch = batches[next];
-    m.consumer->poll(poll_max, m.in_fold ? 0 : 100, batch.messages);
+    m.consumer->poll(poll_max, m.in_flight_batches.empty() ? 100 : 0, batch.messages);
     // A rebalance inside poll() can revoke a partition whose messages were fetched before:
     // they belong to the instance that owns it now.
     std::erase_if(batch.messages, [&](const kafka::Message& msg) { return m.owned.count(msg.partition) == 0; });
     if (!batch.messages.empty()) m.decode_batch(batch, decoder);
-    m.drain();  // the previous batch, folded meanwhile
+    // Room for this batch; with nothing new to overlap, everything in flight is finished.
+    m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
     if (die_after != 0 && m.finished_messages >= die_after) std::_Exit(137);
     if (!batch.messages.empty()) {
       m.start_fold(batch);
-      next ^= 1;
+      next = (next + 1) % batches.size();
     }
     m.reader->poll(poll_max, 0, reference_messages);
     if (!reference_messages.empty()) m.process_reference(reference_messages, decoder);
