@@ -32,18 +32,28 @@ echo "== (a) ceiling: raw consumption with librdkafka"
 ceiling_out=$("$ceiling" "$BS" naervaer.events "$events")
 echo "$ceiling_out"
 ceiling_rate=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$ceiling_out")
+ceiling_cpu=$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' <<<"$ceiling_out")
 
 echo "== (b) the aggregator from offset 0 until caught up"
 HTTP=127.0.0.1:$(port)
 "$bin" aggregate --brokers "$BS" --state "$work/state" --listen "$HTTP" --today "$TODAY" --quiet 2>"$work/agg.err" &
 agg=$!
 pids+=("$agg")
-python3 - "$HTTP" "$events" "$agg" >"$work/agg_rate.txt" <<'PY'
-import json, sys, time, urllib.request
-http, total, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+python3 - "$HTTP" "$events" "$agg" "$ceiling_cpu" >"$work/agg_rate.txt" <<'PY'
+import json, os, sys, time, urllib.request
+http, total, pid, ceiling_cpu = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 def status():
     try: return json.load(urllib.request.urlopen(f"http://{http}/api/v1/status", timeout=5))
     except Exception: return None
+def cpu_by_thread():  # CPU seconds (user + system) per thread name
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try: stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+        except FileNotFoundError: continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 first = None
 peak = 0
 while True:
@@ -51,8 +61,10 @@ while True:
     now = time.monotonic()
     if s:
         done = s["events_applied"] + s["events_duplicate"] + s["events_rejected"]
-        if first is None and done > 0: first, first_done = now, done
-        if s["partitions"] and done >= total and all(p["lag"] == 0 for p in s["partitions"]): break
+        if first is None and done > 0: first, first_done, cpu_first = now, done, cpu_by_thread()
+        if s["partitions"] and done >= total and all(p["lag"] == 0 for p in s["partitions"]):
+            cpu_last = cpu_by_thread()
+            break
     try:
         proc = open(f"/proc/{pid}/status").read().splitlines()
     except FileNotFoundError:
@@ -61,12 +73,24 @@ while True:
         if line.startswith("VmHWM:"): peak = int(line.split()[1])
     time.sleep(0.05)
 secs = now - first
-print(f"messages={total - first_done} seconds={secs:.3f} rate={(total - first_done) / secs:.0f} peak_rss_mib={peak / 1024:.0f}")
+n = total - first_done
+print(f"messages={n} seconds={secs:.3f} rate={n / secs:.0f} peak_rss_mib={peak / 1024:.0f}")
+# Where the CPU went while catching up, and the bound it sets: on C cores, a program that
+# needs u CPU-seconds per message cannot go faster than C / u messages per second.
+used = {k: cpu_last.get(k, 0) - cpu_first.get(k, 0) for k in cpu_last}
+cpu = sum(used.values())
+cores = os.cpu_count()
+threads = ", ".join(f"{k} {v:.2f}" for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v >= 0.05)
+print(f"aggregator CPU while catching up: {cpu:.2f} s = {cpu / n * 1e6:.2f} us/message ({threads})")
+print(f"ceiling CPU (whole run, group join included): {ceiling_cpu:.2f} s = {ceiling_cpu / total * 1e6:.2f} us/message")
+print(f"CPU bound on {cores} cores: at most {cores / (cpu / n) / 1e6:.2f} M messages/s")
 PY
 [[ -s "$work/agg_rate.txt" ]] || { cat "$work/agg.err"; exit 1; }
 cat "$work/agg_rate.txt"
+bound=$(sed -n 's/.*at most \([0-9.]*\) M.*/\1/p' "$work/agg_rate.txt")
 agg_rate=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' "$work/agg_rate.txt")
-echo "ratio (b)/(a) = $(echo "scale=3; $agg_rate / $ceiling_rate" | bc)   (target >= 0.7)"
+echo "ratio (b)/(a) = $(echo "scale=3; $agg_rate / $ceiling_rate" | bc)   (target >= 0.7;" \
+  "the CPU bound above is $(echo "scale=3; $bound * 1000000 / $ceiling_rate" | bc) x the ceiling)"
 
 echo "== checkpoints"
 curl -sf "http://$HTTP/metrics" >"$work/metrics.txt"

@@ -1,7 +1,10 @@
 // The ceiling for the aggregator benchmark: raw librdkafka consumption of the same topic
 // with the aggregator's consumer settings, doing nothing with the messages.
 //   [WORK_NS=n] naervaer_consume_ceiling BROKERS TOPIC EXPECTED_MESSAGES [librdkafka name=value ...]
-// Prints "messages=N seconds=S rate=R" (timed from the first message to the last).
+// Prints "messages=N seconds=S rate=R bytes=B cpu_seconds=C" (timed from the first message
+// to the last; C is the process's user and system time over the whole run).
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,7 +48,11 @@ int main(int argc, char** argv) {
     }
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();
-  std::printf("messages=%llu seconds=%.3f rate=%.0f bytes=%llu\n", static_cast<unsigned long long>(n), s,
-              static_cast<double>(n) / s, static_cast<unsigned long long>(bytes));
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  std::printf("messages=%llu seconds=%.3f rate=%.0f bytes=%llu cpu_seconds=%.2f\n", static_cast<unsigned long long>(n),
+              s, static_cast<double>(n) / s, static_cast<unsigned long long>(bytes), cpu);
   return n == expected ? 0 : 1;
 }

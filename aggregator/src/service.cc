@@ -6,6 +6,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <pthread.h>
 
 #include <array>
 #include <boost/json.hpp>
@@ -36,6 +37,11 @@ namespace naervaer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Threads named in top -H, perf and /proc (at most 15 characters).
+void name_this_thread(const char* name) {
+  (void)pthread_setname_np(pthread_self(), name);
+}
 
 }  // namespace
 
@@ -422,6 +428,7 @@ struct Service::Impl {
   std::thread writer;
 
   void writer_loop() {
+    name_this_thread("naervaer-ckpt");
     std::unique_lock lock(writer_mutex);
     for (;;) {
       writer_cv.wait(lock, [&] { return in_flight.has_value() || writer_stop; });
@@ -556,6 +563,7 @@ struct Service::Impl {
   std::uint64_t finished_messages = 0;
 
   void fold_loop() {
+    name_this_thread("naervaer-fold");
     std::unique_lock lock(fold_mutex);
     for (;;) {
       fold_cv.wait(lock, [&] { return !fold_queue.empty() || fold_stop; });
