@@ -4,8 +4,10 @@
 #   (b) the aggregator from offset 0 until caught up, checkpoints on;  target (b) >= 0.7 × (a)
 # and: peak RSS, checkpoint p99, restart time (journal rebuild), /metrics scrape time
 # with about 1,000 units (target < 50 ms), monthly series query p99 (target < 5 ms).
-# Usage: bench/aggregator_bench.sh [BUILD_DIR] [EMPLOYEES] [YEARS]
-# (50,000 employees over 10 years is about 2.2 million events.)
+# Usage: [PARTITIONS=n] bench/aggregator_bench.sh [BUILD_DIR] [EMPLOYEES] [YEARS]
+# (50,000 employees over 10 years is about 2.2 million events. The embedded broker keeps
+# about 5 MiB of compressed batches per partition: 64 partitions hold 2.2 M events, 10 M
+# need PARTITIONS=256.)
 set -euo pipefail
 build=${1:-build/release}
 employees=${2:-50000}
@@ -20,8 +22,8 @@ from=$(( ${TODAY:0:4} - years ))-01-01
 "$bin" generate --employees "$employees" --from "$from" --to "$TODAY" --with-key -o "$work/events.txt"
 events=$(wc -l <"$work/events.txt")
 
-# 64 partitions × 5 MiB keep every compressed batch of the run.
-start_broker 64
+# 64 partitions × 5 MiB keep every compressed batch of 2.2 M events.
+start_broker "${PARTITIONS:-64}"
 
 echo "== producing $events events (kcat, lz4)"
 start=$(date +%s.%N)

@@ -268,6 +268,13 @@ struct Service::Impl {
 
   explicit Impl(ServiceOptions options)
       : o(std::move(options)), projection(o.today.value_or(local_today()), o.projection) {}
+  // Also when the Service constructor throws: no joinable thread may be left behind.
+  ~Impl() {
+    stop_folder();
+    stop_writer();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   // Looking a labelled counter up in its family costs a map search and string copies:
   // resolved once per (type, outcome), not once per event.
@@ -321,18 +328,25 @@ struct Service::Impl {
     projection = Projection(projection.as_of(), o.projection);
     in_memory.clear();
     EventDecoder decoder;
-    std::vector<Event> batch;
-    std::vector<ApplyResult> results;
     std::uint64_t n = 0;
     const std::uint64_t total = store->journal_size();
+    // The same pipeline as consumption: this thread decodes while the fold thread folds.
+    // The caller holds the write lock (or nothing reads yet), so the fold takes none.
+    std::array<Batch, kBatchesInFlight + 1> ring;
+    for (Batch& b : ring) b.from_journal = true;
+    std::size_t next = 0;
+    // Whatever way this ends, no batch of the ring may still be queued or folding.
+    struct WaitForFold {
+      Impl& m;
+      ~WaitForFold() { m.wait_fold_idle(); }
+    } wait_for_fold{*this};
     auto flush = [&] {
-      projection.apply_batch(batch, results);
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (results[i].outcome == Outcome::kApplied) {
-          newest_recorded_ms = std::max(newest_recorded_ms, batch[i].recorded_at_ms);
-        }
-      }
-      batch.clear();
+      if (ring[next].events.empty()) return;
+      finish_folded(kBatchesInFlight - 1);
+      start_fold(ring[next]);
+      next = (next + 1) % ring.size();
+      ring[next].events.clear();
+      ring[next].hashes.clear();
     };
     store->replay([&](std::int32_t partition, std::string_view json) {
       auto d = decoder.decode(json);
@@ -340,9 +354,12 @@ struct Service::Impl {
         const bool mine = partition != store::kReferencePartition && (!keep || keep->count(partition) > 0);
         if (partition != store::kReferencePartition) journaled.insert(partition);
         if (mine) in_memory.insert(partition);
-        if (mine || is_reference(e->type())) batch.push_back(std::move(*e));
+        if (mine || is_reference(e->type())) {
+          ring[next].hashes.push_back(hash_event(*e));
+          ring[next].events.push_back(std::move(*e));
+        }
       }
-      if (batch.size() == 4096) flush();
+      if (ring[next].events.size() == 4096) flush();
       if (++n % 1000000 == 0 && !o.quiet) {
         std::fprintf(stderr, "naervaer aggregate: replaying the journal: %llu of %llu events\n",
                      static_cast<unsigned long long>(n), static_cast<unsigned long long>(total));
@@ -350,6 +367,7 @@ struct Service::Impl {
       return true;
     });
     flush();
+    drain();
     applied = projection.stats().events_applied;
     if (!o.quiet && n > 0) {
       std::fprintf(stderr, "naervaer aggregate: rebuilt %llu events from the journal in %.2f s\n",
@@ -474,6 +492,16 @@ struct Service::Impl {
     return !write_failed.load();
   }
 
+  // The failpoint's crash: like kill -9 after the checkpoints already handed to the writer
+  // are durable, before the pending one. Waiting for the writer makes each crash test run
+  // leave a journal of known extent (otherwise a run can die before its first commit);
+  // crashes in the middle of a write are what the tests' real kill -9 is for.
+  [[noreturn]] void die_at_failpoint() {
+    std::unique_lock lock(writer_mutex);
+    writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
+    std::_Exit(137);
+  }
+
   void stop_writer() {
     {
       std::lock_guard lock(writer_mutex);
@@ -486,6 +514,7 @@ struct Service::Impl {
   // One poll's messages on their way through decode (main thread), fold (the fold thread)
   // and finish (main thread again).
   struct Batch {
+    bool from_journal = false;  // a rebuild's batch: no messages, nothing to journal or count
     std::vector<kafka::Message> messages;
     std::vector<Event> events;
     std::vector<EventHashes> hashes;  // hash_event(events[i]), computed here, not in the fold
@@ -512,6 +541,14 @@ struct Service::Impl {
 
   // Counts, journal, rejects and offsets of a folded batch.
   void finish_batch(const Batch& b) {
+    if (b.from_journal) {
+      for (std::size_t i = 0; i < b.events.size(); ++i) {
+        if (b.results[i].outcome == Outcome::kApplied) {
+          newest_recorded_ms = std::max(newest_recorded_ms, b.events[i].recorded_at_ms);
+        }
+      }
+      return;
+    }
     for (std::size_t i = 0; i < b.events.size(); ++i) {
       const kafka::Message& m = b.messages[b.origin[i]];
       count(b.events[i].type(), b.results[i].outcome);
@@ -572,9 +609,13 @@ struct Service::Impl {
       lock.unlock();
       std::exception_ptr error;
       try {
-        std::unique_lock projection_lock(projection_mutex);
-        projection.apply_batch(b->events, b->hashes, b->results);
-        ++generation;
+        if (b->from_journal) {
+          projection.apply_batch(b->events, b->hashes, b->results);  // see rebuild_from_journal
+        } else {
+          std::unique_lock projection_lock(projection_mutex);
+          projection.apply_batch(b->events, b->hashes, b->results);
+          ++generation;
+        }
       } catch (...) {
         error = std::current_exception();
       }
@@ -591,7 +632,10 @@ struct Service::Impl {
   }
 
   void start_fold(Batch& b) {
-    if (!folder.joinable()) folder = std::thread([this] { fold_loop(); });
+    if (!folder.joinable()) {
+      fold_stop = false;  // it may have been stopped once (a rebuild after run())
+      folder = std::thread([this] { fold_loop(); });
+    }
     {
       std::lock_guard lock(fold_mutex);
       fold_queue.push_back(&b);
@@ -619,6 +663,16 @@ struct Service::Impl {
   }
 
   void drain() { finish_folded(0); }
+
+  // Waits until the fold thread holds no batch, and forgets those not finished: for a way
+  // out by exception, before the batches go away.
+  void wait_fold_idle() {
+    std::unique_lock lock(fold_mutex);
+    fold_cv.wait(lock, [&] { return fold_queue.empty(); });
+    in_flight_batches.clear();
+    batches_finished = batches_folded;  // the next batch started is the next one folded
+    fold_error = nullptr;
+  }
 
   void stop_folder() {
     {
@@ -745,7 +799,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks,
                                                  Impl::kBatchesInFlight + 1);
   m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
-  // Last: a constructor that throws must not leave a joinable thread behind.
+  // Last, though ~Impl would also join it if something after it threw.
   m.writer = std::thread([&m] { m.writer_loop(); });
 }
 
@@ -779,7 +833,8 @@ int Service::run(const std::atomic<bool>& stop) {
   std::vector<kafka::Message> reference_messages;
   int status = 0;
   // A failpoint for crash tests (like RocksDB's kill points): the process dies as kill -9
-  // would, right after applying the batch that holds the N-th message, before its checkpoint.
+  // would, right after applying the batch that holds the N-th message, before its checkpoint
+  // (once the checkpoints before it are written: see die_at_failpoint).
   // Read once, before any other thread could change the environment.
   const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");  // NOLINT(concurrency-mt-unsafe)
   const std::uint64_t die_after = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
@@ -793,7 +848,7 @@ int Service::run(const std::atomic<bool>& stop) {
     if (!batch.messages.empty()) m.decode_batch(batch, decoder);
     // Room for this batch; with nothing new to overlap, everything in flight is finished.
     m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
-    if (die_after != 0 && m.finished_messages >= die_after) std::_Exit(137);
+    if (die_after != 0 && m.finished_messages >= die_after) m.die_at_failpoint();
     if (!batch.messages.empty()) {
       m.start_fold(batch);
       next = (next + 1) % batches.size();

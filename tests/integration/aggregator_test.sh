@@ -149,7 +149,15 @@ step "the dead-letter topic holds each reject with its reason"
 kcat -C -b "$BS" -t naervaer.events.dlq -e -q -f '%h\n' |
   sed -n 's/.*reason=\([a-z_]*\),.*source_partition=\([0-9]*\),source_offset=\([0-9]*\).*/\2:\3 \1/p' |
   sort -u | cut -d' ' -f2 | sort >"$work/dlq_reasons.txt"
-diff "$work/expected_rejects.txt" "$work/dlq_reasons.txt" || fail "DLQ reasons differ from the rejects sent"
+if ! diff "$work/expected_rejects.txt" "$work/dlq_reasons.txt"; then
+  # Seen twice in about twenty runs, cause not yet found: show where each reject is.
+  echo "dead-letter topic (partition offset | headers):"
+  kcat -C -b "$BS" -t naervaer.events.dlq -e -q -f '%p %o | %h\n'
+  echo "invalid messages on the topic (partition offset key):"
+  kcat -C -b "$BS" -t naervaer.events -e -q -f '%p %o %k %s\n' | grep -E 'broken|bad-|redacted|junk|"u"' | cut -c1-120 || true
+  grep -E "rebuilt|serving|stopping|cannot" "$work/aggregate.err"
+  fail "DLQ reasons differ from the rejects sent"
+fi
 
 step "no national identity number after ingest: not in the DLQ, the state, the logs or the API"
 kcat -C -b "$BS" -t naervaer.events.dlq -e -q -f '%k %s %h\n' >"$work/dlq_dump.txt"
