@@ -77,7 +77,7 @@ class DenseSeries {
       chunks_ = std::move(moved);
       first_chunk_ = c;
     } else if (c - first_chunk_ >= static_cast<std::int32_t>(chunks_.size())) {
-      chunks_.resize(static_cast<std::size_t>(c - first_chunk_ + 1));
+      chunks_.resize(static_cast<std::size_t>(c - first_chunk_) + 1);
     }
     auto& chunk = chunks_[static_cast<std::size_t>(c - first_chunk_)];
     if (!chunk) chunk = std::make_unique<T[]>(kChunkSize);  // value-initialised: zero
