@@ -29,6 +29,7 @@
 #include "naervaer/projections/encode.h"
 #include "naervaer/projections/projection.h"
 #include "service.h"
+#include "state_store.h"
 #include "summary_table.h"
 
 namespace po = boost::program_options;
@@ -45,6 +46,7 @@ commands:
   ingest     read HR exports (CSV, JSON Lines), validate, pseudonymise, produce to Kafka
   generate   write a synthetic municipality as JSON Lines or CSV exports
   replay     fold JSON Lines from scratch, as known at a time; print the units as /api/v1/units does
+  journal    print the events an aggregator's state holds as JSON Lines (for replay and audits)
   help       this text; `naervaer <command> --help` for a command's options
 )";
 
@@ -304,6 +306,31 @@ int cmd_replay(int argc, char** argv) {
   return rejected == 0 ? 0 : 3;
 }
 
+// The journal of a state directory, as received, one event per line: the input of
+// `naervaer replay` for an evaluation as known at an earlier time. Read-only, so it can
+// run beside the aggregator (it sees the last checkpoint).
+int cmd_journal(int argc, char** argv) {
+  po::options_description desc("journal options");
+  desc.add_options()("state", po::value<std::string>(), "the aggregator's state directory (required)")(
+      "topic", po::value<std::string>()->default_value("naervaer.events"), "the topic the state was consumed from");
+  const auto parsed = parse("journal", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  if (!vm.count("state")) throw UsageError("--state is required");
+  const store::StateStore state(vm["state"].as<std::string>(), vm["topic"].as<std::string>(),
+                                store::StateStore::Access::kReadOnly);
+  std::uint64_t n = 0;
+  state.replay([&](std::int32_t, std::string_view json) {
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    std::fputc('\n', stdout);
+    ++n;
+    return true;
+  });
+  if (std::fflush(stdout) != 0) throw std::runtime_error("cannot write the journal to standard output");
+  std::fprintf(stderr, "naervaer journal: %llu events\n", static_cast<unsigned long long>(n));
+  return 0;
+}
+
 int cmd_generate(int argc, char** argv) {
   po::options_description desc("generate options");
   add_generator_options(desc);
@@ -502,6 +529,7 @@ int main(int argc, char** argv) {
     if (command == "generate") return cmd_generate(argc - 1, argv + 1);
     if (command == "ingest") return cmd_ingest(argc - 1, argv + 1);
     if (command == "replay") return cmd_replay(argc - 1, argv + 1);
+    if (command == "journal") return cmd_journal(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -84,12 +84,21 @@ struct StateStore::Impl {
   std::uint64_t next_segment = 0;                                // journal segments (one per checkpoint)
   std::unique_ptr<ZSTD_CCtx, FreeZstd> zstd{ZSTD_createCCtx()};  // the writer's, kept between checkpoints
   std::string compressed;
+  bool read_only = false;
 };
 
-StateStore::StateStore(const std::filesystem::path& dir, const std::string& topic) : impl_(std::make_unique<Impl>()) {
+StateStore::StateStore(const std::filesystem::path& dir, const std::string& topic, Access access)
+    : impl_(std::make_unique<Impl>()) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create state directory " + dir.string() + ": " + ec.message());
+  if (access == Access::kReadOnly) {
+    if (!std::filesystem::exists(dir / "CURRENT", ec)) {
+      throw std::runtime_error("no aggregator state in " + dir.string() + " (no RocksDB CURRENT file)");
+    }
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw std::runtime_error("cannot create state directory " + dir.string() + ": " + ec.message());
+  }
+  impl_->read_only = access == Access::kReadOnly;
   if (!impl_->zstd) throw std::bad_alloc();
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -106,7 +115,8 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   options.blob_compression_type = rocksdb::kNoCompression;  // segments come compressed
   options.IncreaseParallelism(2);
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status st = rocksdb::DB::Open(options, dir.string(), &db);
+  const rocksdb::Status st = access == Access::kReadOnly ? rocksdb::DB::OpenForReadOnly(options, dir.string(), &db)
+                                                         : rocksdb::DB::Open(options, dir.string(), &db);
   if (!st.ok()) throw std::runtime_error("cannot open state directory " + dir.string() + ": " + st.ToString());
   impl_->db.reset(db);
   impl_->offset_prefix = "o/" + topic + "/";
@@ -124,6 +134,7 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
 StateStore::~StateStore() = default;
 
 StoreStatus StateStore::commit(const Checkpoint& c) {
+  if (impl_->read_only) return {false, "the state was opened read-only"};
   rocksdb::WriteBatch batch;
   std::uint64_t seq = impl_->next_seq;
   const std::uint64_t segment_seq = impl_->next_segment;

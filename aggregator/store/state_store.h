@@ -49,8 +49,13 @@ struct Checkpoint {
 
 class StateStore {
  public:
-  // Opens or creates the store; throws std::runtime_error with the path and the reason.
-  StateStore(const std::filesystem::path& dir, const std::string& topic);
+  enum class Access {
+    kReadWrite,  // the aggregator's: created when missing, one process at a time
+    kReadOnly,   // for reading the journal beside a running aggregator; commit() fails
+  };
+  // Opens (or, read-write, creates) the store; throws std::runtime_error with the path and
+  // the reason.
+  StateStore(const std::filesystem::path& dir, const std::string& topic, Access access = Access::kReadWrite);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;

@@ -169,5 +169,8 @@ grep -q "delivery failed" "$work/down.err" || fail "no clear error: $(tail -2 "$
 
 step "no identity number in the aggregator's state"
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}" || true
-no_identity_numbers $(find "$work/state" -type f) "$work/aggregate.out" "$work/aggregate.err"
+# The journal's segments are compressed on disk: read them back as events too.
+"$bin" journal --state "$work/state" >"$work/journal.jsonl" || fail "naervaer journal failed"
+[[ -s "$work/journal.jsonl" ]] || fail "an empty journal"
+no_identity_numbers $(find "$work/state" -type f) "$work/journal.jsonl" "$work/aggregate.out" "$work/aggregate.err"
 echo "PASS"
