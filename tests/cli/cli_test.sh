@@ -52,6 +52,17 @@ case "$scenario" in
     [[ $? -ne 0 ]] || fail "an unknown librdkafka setting from the file was accepted"
     grep -q "no.such.property" <<<"$out" || fail "the unknown setting should be named: $out"
     ;;
+  journal)
+    out=$("$bin" journal 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "no --state: $out"
+    grep -q -- "--state is required" <<<"$out" || fail "unclear message: $out"
+    missing=$(mktemp -d)/nothing-here
+    out=$("$bin" journal --state "$missing" 2>&1)
+    [[ $? -eq 1 && $(wc -l <<<"$out") -eq 1 ]] || fail "a missing state: $out"
+    grep -q "no aggregator state in $missing" <<<"$out" || fail "the path is not named: $out"
+    [[ ! -e "$missing" ]] || fail "reading created the state directory"
+    rm -rf "$(dirname "$missing")"
+    ;;
   unknown-command)
     out=$("$bin" frobnicate 2>&1)
     [[ $? -eq 2 ]] || fail "want exit 2"
