@@ -414,21 +414,26 @@ struct Service::Impl {
 
   // Reference events from partitions another instance owns (it dead-letters their rejects).
   void process_reference(const std::vector<kafka::Message>& messages, EventDecoder& decoder) {
-    for (const kafka::Message& m : messages) {
-      pending.reference_offsets[m.partition] = m.offset + 1;
-      if (owned.count(m.partition)) continue;  // assigned meanwhile: the group consumer has it
+    auto apply_if_reference = [&](const kafka::Message& m) {
+      if (owned.count(m.partition)) return;  // assigned meanwhile: the group consumer has it
       auto d = decoder.decode(m.value);
       auto* e = std::get_if<Event>(&d);
-      if (!e || !is_reference(e->type())) continue;
+      if (!e || !is_reference(e->type())) return;
+      // The journal must list events in the order they were applied: the batches in the
+      // fold go first (reference events are rare: units, targets, measures).
+      drain();
       ApplyResult r;
       {
         std::unique_lock lock(projection_mutex);
         r = projection.apply(*e);
         ++generation;
       }
-      if (r.outcome == Outcome::kApplied) {
-        pending.journal.append(store::kReferencePartition, m.value);
-      }
+      if (r.outcome == Outcome::kApplied) pending.journal.append(store::kReferencePartition, m.value);
+    };
+    for (const kafka::Message& m : messages) {
+      apply_if_reference(m);
+      // After the event is journaled: drain() may hand the pending work to the writer.
+      pending.reference_offsets[m.partition] = m.offset + 1;
     }
     pending_messages += messages.size();
   }
@@ -474,10 +479,18 @@ struct Service::Impl {
     }
   }
 
-  // Hands the pending work to the writer (waiting while the previous one is in flight).
-  // With wait, returns only once it is on disk. False when the state cannot be written.
+  // Finishes every batch in flight, then hands the pending work to the writer (waiting
+  // while the previous one is in flight). With wait, returns only once it is on disk.
+  // False when the state cannot be written.
   bool checkpoint(bool wait = false) {
     drain();  // the batches in the fold belong to this checkpoint
+    return hand_off(wait);
+  }
+
+  // Hands the pending work, as it stands, to the writer. Between two finished batches it
+  // is consistent without a drain: it holds the journal, rejects and offsets of exactly
+  // the batches finished so far; those still in the fold are not in it.
+  bool hand_off(bool wait) {
     std::unique_lock lock(writer_mutex);
     writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
     if (write_failed.load()) return false;  // a later commit would skip the failed one's events
@@ -598,6 +611,7 @@ struct Service::Impl {
   std::deque<Batch*> in_flight_batches;  // main thread only: started, not yet finished, in order
   std::uint64_t batches_finished = 0;    // main thread only
   std::uint64_t finished_messages = 0;
+  std::uint64_t die_after_messages = 0;  // the crash tests' failpoint (see Service::run); 0: none
 
   void fold_loop() {
     name_this_thread("naervaer-fold");
@@ -632,6 +646,10 @@ struct Service::Impl {
   }
 
   void start_fold(Batch& b) {
+    {
+      std::lock_guard lock(fold_mutex);
+      if (fold_error) std::rethrow_exception(fold_error);
+    }
     if (!folder.joinable()) {
       fold_stop = false;  // it may have been stopped once (a rebuild after run())
       folder = std::thread([this] { fold_loop(); });
@@ -653,12 +671,16 @@ struct Service::Impl {
         if (in_flight_batches.size() > keep_at_most) {
           fold_cv.wait(lock, [&] { return batches_folded > batches_finished || fold_error; });
         }
-        if (fold_error) std::rethrow_exception(std::exchange(fold_error, nullptr));
-        if (batches_folded == batches_finished) return;  // the oldest is still folding
+        if (fold_error) std::rethrow_exception(fold_error);  // sticky: nothing is folded after it
+        if (batches_folded == batches_finished) return;      // the oldest is still folding
       }
       finish_batch(*in_flight_batches.front());
       in_flight_batches.pop_front();
       ++batches_finished;
+      if (die_after_messages != 0 && finished_messages >= die_after_messages) die_at_failpoint();
+      // Several batches can finish at once: checkpoints stay near checkpoint_events each
+      // (a failure shows at the main loop's next checkpoint).
+      if (pending_messages >= o.checkpoint_events) (void)hand_off(false);
     }
   }
 
@@ -827,6 +849,8 @@ int Service::run(const std::atomic<bool>& stop) {
     ~FolderStop() {
       m.stop_folder();  // joins: a fold in progress finishes first
       m.in_flight_batches.clear();
+      m.batches_finished = m.batches_folded;  // what was folded but not finished is dropped
+      m.fold_error = nullptr;
     }
   } folder_stop{m};
   std::size_t next = 0;
@@ -837,7 +861,7 @@ int Service::run(const std::atomic<bool>& stop) {
   // (once the checkpoints before it are written: see die_at_failpoint).
   // Read once, before any other thread could change the environment.
   const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");  // NOLINT(concurrency-mt-unsafe)
-  const std::uint64_t die_after = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
+  m.die_after_messages = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
   const std::size_t poll_max = std::min<std::size_t>(4096, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
     Impl::Batch& batch = batches[next];
@@ -848,7 +872,6 @@ int Service::run(const std::atomic<bool>& stop) {
     if (!batch.messages.empty()) m.decode_batch(batch, decoder);
     // Room for this batch; with nothing new to overlap, everything in flight is finished.
     m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
-    if (die_after != 0 && m.finished_messages >= die_after) m.die_at_failpoint();
     if (!batch.messages.empty()) {
       m.start_fold(batch);
       next = (next + 1) % batches.size();

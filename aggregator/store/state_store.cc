@@ -5,7 +5,9 @@
 #include <rocksdb/write_batch.h>
 #include <zstd.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace naervaer::store {
 
@@ -56,6 +58,7 @@ std::map<std::int32_t, std::int64_t> read_offsets(rocksdb::DB& db, const std::st
 // aggregator's CPU. Segments written before compression start with a partition number
 // (0x00.. or 0xff..), never with the frame's magic number, so both read back.
 constexpr int kZstdLevel = 1;  // the fastest level: about 10:1 on events at ~600 MB/s
+constexpr unsigned long long kMaxSegmentBytes = 4ULL << 30;
 
 bool is_zstd_frame(std::string_view v) {
   return v.size() >= 4 && static_cast<unsigned char>(v[0]) == 0x28 && static_cast<unsigned char>(v[1]) == 0xb5 &&
@@ -115,8 +118,15 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   options.blob_compression_type = rocksdb::kNoCompression;  // segments come compressed
   options.IncreaseParallelism(2);
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status st = access == Access::kReadOnly ? rocksdb::DB::OpenForReadOnly(options, dir.string(), &db)
-                                                         : rocksdb::DB::Open(options, dir.string(), &db);
+  rocksdb::Status st = access == Access::kReadOnly ? rocksdb::DB::OpenForReadOnly(options, dir.string(), &db)
+                                                   : rocksdb::DB::Open(options, dir.string(), &db);
+  // Beside a running aggregator, a file listed in the manifest can be deleted (a flush or
+  // compaction finished) while a read-only open reads it: then the open is tried again.
+  for (int attempt = 1;
+       access == Access::kReadOnly && !st.ok() && (st.IsIOError() || st.IsPathNotFound()) && attempt < 5; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+    st = rocksdb::DB::OpenForReadOnly(options, dir.string(), &db);
+  }
   if (!st.ok()) throw std::runtime_error("cannot open state directory " + dir.string() + ": " + st.ToString());
   impl_->db.reset(db);
   impl_->offset_prefix = "o/" + topic + "/";
@@ -186,6 +196,7 @@ void StateStore::replay(const std::function<bool(std::int32_t, std::string_view)
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
   const std::unique_ptr<ZSTD_DCtx, FreeZstd> zstd(ZSTD_createDCtx());
+  if (!zstd) throw std::bad_alloc();
   std::string raw;
   for (it->Seek("j"); it->Valid() && it->key().starts_with("j"); it->Next()) {
     std::string_view v(it->value().data(), it->value().size());
@@ -194,6 +205,9 @@ void StateStore::replay(const std::function<bool(std::int32_t, std::string_view)
       if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
         throw std::runtime_error("a journal segment is damaged (a compressed frame without its size)");
       }
+      // A segment is one checkpoint (50,000 events by default), far below this; a larger
+      // size in the header is damage, not a reason to allocate it.
+      if (size > kMaxSegmentBytes) throw std::runtime_error("a journal segment is damaged (an impossible size)");
       raw.resize(size);
       const std::size_t n = ZSTD_decompressDCtx(zstd.get(), raw.data(), raw.size(), v.data(), v.size());
       if (ZSTD_isError(n) || n != size) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "hash.h"
 #include "zeroed_array.h"
@@ -29,7 +30,7 @@ class Hash128Map {
   // Starts loading the key's slot into the cache: a table far larger than the caches is
   // probed at random, so a batch that prefetches a few events ahead hides most of the miss.
   void prefetch(Key128 k) const noexcept {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[k.a & mask_]);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[home(k.a)]);
   }
 
   // One probe for "present?" and, if not, where the key goes: find() then insert() would
@@ -42,7 +43,7 @@ class Hash128Map {
 
   [[nodiscard]] Probe probe(Key128 k) {
     if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // so that the empty slot found stays valid
-    for (std::size_t i = k.a & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = home(k.a);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.a == 0) return Probe{std::nullopt, k, i};
       if (s.a == k.a && s.b == k.b) return Probe{s.value, k, i};
@@ -51,7 +52,7 @@ class Hash128Map {
 
   [[nodiscard]] std::optional<V> find(Key128 k) const noexcept {
     if (slots_.empty()) return std::nullopt;
-    for (std::size_t i = k.a & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = home(k.a);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.a == 0) return std::nullopt;
       if (s.a == k.a && s.b == k.b) return s.value;
@@ -74,8 +75,11 @@ class Hash128Map {
     V value{};
   };
 
+  // Bit 0 of a is always set (it marks a used slot), so the home slot comes from the rest.
+  [[nodiscard]] std::size_t home(std::uint64_t a) const noexcept { return (a >> 1) & mask_; }
+
   void place(const Slot& slot) noexcept {
-    for (std::size_t i = slot.a & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = home(slot.a);; i = (i + 1) & mask_) {
       if (slots_[i].a == 0) {
         slots_[i] = slot;
         return;
@@ -83,10 +87,12 @@ class Hash128Map {
     }
   }
 
+  // The new table is allocated before the old one is touched: a failed allocation leaves
+  // the map as it was.
   void grow() {
-    ZeroedArray<Slot> old = std::move(slots_);
-    const std::size_t n = old.empty() ? 1024 : old.size() * 2;
-    slots_ = ZeroedArray<Slot>(n);
+    const std::size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
+    ZeroedArray<Slot> bigger(n);
+    ZeroedArray<Slot> old = std::exchange(slots_, std::move(bigger));
     mask_ = n - 1;
     for (const Slot& s : old) {
       if (s.a != 0) place(s);
