@@ -359,7 +359,7 @@ struct Service::Impl {
           ring[next].events.push_back(std::move(*e));
         }
       }
-      if (ring[next].events.size() == 4096) flush();
+      if (ring[next].events.size() == kBatchMessages) flush();
       if (++n % 1000000 == 0 && !o.quiet) {
         std::fprintf(stderr, "naervaer aggregate: replaying the journal: %llu of %llu events\n",
                      static_cast<unsigned long long>(n), static_cast<unsigned long long>(total));
@@ -601,6 +601,7 @@ struct Service::Impl {
   // order they were read; drain() finishes all of them before anything that must see every
   // consumed message applied (a checkpoint, an assignment, the end).
   static constexpr std::size_t kBatchesInFlight = 4;
+  static constexpr std::size_t kBatchMessages = 4096;  // at most, per poll or journal batch
   std::thread folder;
   std::mutex fold_mutex;
   std::condition_variable fold_cv;
@@ -686,8 +687,8 @@ struct Service::Impl {
 
   void drain() { finish_folded(0); }
 
-  // Waits until the fold thread holds no batch, and forgets those not finished: for a way
-  // out by exception, before the batches go away.
+  // Waits until the fold thread holds no batch, and forgets those not finished: for the way
+  // out of a rebuild or of run() (an exception included), before their batches go away.
   void wait_fold_idle() {
     std::unique_lock lock(fold_mutex);
     fold_cv.wait(lock, [&] { return fold_queue.empty(); });
@@ -847,10 +848,8 @@ int Service::run(const std::atomic<bool>& stop) {
   struct FolderStop {
     Impl& m;
     ~FolderStop() {
-      m.stop_folder();  // joins: a fold in progress finishes first
-      m.in_flight_batches.clear();
-      m.batches_finished = m.batches_folded;  // what was folded but not finished is dropped
-      m.fold_error = nullptr;
+      m.stop_folder();     // joins: a fold in progress finishes first
+      m.wait_fold_idle();  // forgets what was folded but not finished
     }
   } folder_stop{m};
   std::size_t next = 0;
@@ -862,7 +861,8 @@ int Service::run(const std::atomic<bool>& stop) {
   // Read once, before any other thread could change the environment.
   const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");  // NOLINT(concurrency-mt-unsafe)
   m.die_after_messages = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
-  const std::size_t poll_max = std::min<std::size_t>(4096, std::max<std::size_t>(1, m.o.checkpoint_events));
+  const std::size_t poll_max =
+      std::min<std::size_t>(Impl::kBatchMessages, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
     Impl::Batch& batch = batches[next];
     m.consumer->poll(poll_max, m.in_flight_batches.empty() ? 100 : 0, batch.messages);
