@@ -35,6 +35,11 @@ class JournalSegment {
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   [[nodiscard]] const std::string& bytes() const noexcept { return bytes_; }
+  // Empties the segment but keeps its buffer, for the next checkpoint.
+  void clear() noexcept {
+    bytes_.clear();
+    count_ = 0;
+  }
 
  private:
   std::string bytes_;
