@@ -574,7 +574,10 @@ struct Projection::State {
     for (std::int32_t ti = units[root].tin; ti < units[root].tout; ++ti) {
       const UnitId u = tour[static_cast<std::size_t>(ti)];
       const auto& members = units[u].members;
+      constexpr std::size_t kAhead = 8;  // as in all_units: the records are scattered in memory
       for (std::size_t k = 0; k < members.size(); ++k) {
+        if (k + 2 * kAhead < members.size()) __builtin_prefetch(&employees[members[k + 2 * kAhead]]);
+        if (k + kAhead < members.size()) __builtin_prefetch(employees[members[k + kAhead]].employments.data());
         if (k > 0 && members[k] == members[k - 1]) continue;
         const Period span = employee_span[members[k]];
         if (span.end < first || span.start > last) continue;
@@ -806,48 +809,97 @@ std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> 
   const std::size_t n = s.units.size();
   const std::size_t np = periods.size();
   std::vector<std::vector<Sums>> sums(np, std::vector<Sums>(n));
+  // The periods of a scrape overlap (30d within 90d within 365d, ...): each unit's days are
+  // read once, in the segments between the periods' ends, and every period adds up its
+  // segments.
+  std::vector<std::pair<std::int32_t, std::int32_t>> ranges(np);
+  std::vector<std::int32_t> cuts;
   for (std::size_t p = 0; p < np; ++p) {
-    auto [a, b] = s.clipped(periods[p]);
-    for (UnitId u = 0; u < n; ++u) s.own_sums(s.units[u], a, b, sums[p][u]);
-    // Children follow their parent in the tour: walking it backwards rolls every subtree up.
+    ranges[p] = s.clipped(periods[p]);
+    if (ranges[p].first >= ranges[p].second) continue;
+    cuts.push_back(ranges[p].first);
+    cuts.push_back(ranges[p].second);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<Sums> segments(cuts.empty() ? 0 : cuts.size() - 1);
+  for (UnitId u = 0; u < n; ++u) {
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+      segments[k] = Sums{};
+      s.own_sums(s.units[u], cuts[k], cuts[k + 1], segments[k]);
+    }
+    for (std::size_t p = 0; p < np; ++p) {
+      if (ranges[p].first >= ranges[p].second) continue;
+      const auto first =
+          static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), ranges[p].first) - cuts.begin());
+      for (std::size_t k = first; cuts[k] < ranges[p].second; ++k) sums[p][u] += segments[k];
+    }
+  }
+  // Children follow their parent in the tour: walking it backwards rolls every subtree up.
+  for (std::size_t p = 0; p < np; ++p) {
     for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
       if (const auto parent = s.units[*it].info.parent) sums[p][*parent] += sums[p][*it];
     }
   }
   // Headcount: each employee counts once in every unit on the paths from their units up,
-  // for each period in which one of those employments has a working day.
-  std::vector<std::vector<std::int32_t>> heads(np, std::vector<std::int32_t>(n, 0));
+  // for each period in which one of those employments has a working day. An employee
+  // whose employments there are all in one unit is counted at that unit and rolled up the
+  // tree with the others; only one with several units needs the union of their paths.
+  std::vector<std::vector<std::int32_t>> direct(np, std::vector<std::int32_t>(n, 0));
+  std::vector<std::vector<std::int32_t>> via_paths(np, std::vector<std::int32_t>(n, 0));
   Date first = kOpen;
   Date last = calendar::kFirstSupported;
   for (const Period& p : periods) {
     first = std::min(first, p.start);
     last = std::max(last, std::min(p.end, s.as_of));
   }
+  // Does an employment share a working day with period p (clipped to the as-of date)?
+  auto works_in = [&](const EmploymentRec& m, std::size_t p) {
+    const Date lo = std::max(m.from, periods[p].start);
+    const Date hi = std::min({effective_end(m, s.as_of), periods[p].end, s.as_of});
+    return lo <= hi && calendar::working_days(lo, hi) > 0;
+  };
   std::vector<UnitId> path;
+  // The records are scattered in memory and a miss per employee was half of this loop's
+  // time: load each employee's record, then its employments, a few iterations early.
+  constexpr std::size_t kAhead = 8;
   for (std::size_t ei = 0; ei < s.employees.size(); ++ei) {
+    if (ei + 2 * kAhead < s.employees.size()) __builtin_prefetch(&s.employees[ei + 2 * kAhead]);
+    if (ei + kAhead < s.employees.size()) __builtin_prefetch(s.employees[ei + kAhead].employments.data());
     const Period span = s.employee_span[ei];
     if (span.end < first || span.start > last) continue;
-    const EmployeeState& emp = s.employees[ei];
+    const auto& employments = s.employees[ei].employments;
+    if (employments.empty()) continue;
+    const bool one_unit = std::all_of(employments.begin(), employments.end(),
+                                      [&](const EmploymentRec& m) { return m.unit == employments.front().unit; });
     for (std::size_t p = 0; p < np; ++p) {
-      const Date end = std::min(periods[p].end, s.as_of);
+      if (one_unit) {
+        if (std::any_of(employments.begin(), employments.end(), [&](const auto& m) { return works_in(m, p); })) {
+          ++direct[p][employments.front().unit];
+        }
+        continue;
+      }
       path.clear();
-      for (const EmploymentRec& m : emp.employments) {
-        const Date lo = std::max(m.from, periods[p].start);
-        const Date hi = std::min(effective_end(m, s.as_of), end);
-        if (lo > hi || calendar::working_days(lo, hi) == 0) continue;
+      for (const EmploymentRec& m : employments) {
+        if (!works_in(m, p)) continue;
         for (std::optional<UnitId> u = m.unit; u; u = s.units[*u].info.parent) path.push_back(*u);
       }
-      if (emp.employments.size() > 1) {
-        std::sort(path.begin(), path.end());
-        path.erase(std::unique(path.begin(), path.end()), path.end());
-      }
-      for (UnitId u : path) ++heads[p][u];
+      std::sort(path.begin(), path.end());
+      path.erase(std::unique(path.begin(), path.end()), path.end());
+      for (UnitId u : path) ++via_paths[p][u];
+    }
+  }
+  for (std::size_t p = 0; p < np; ++p) {
+    for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
+      if (const auto parent = s.units[*it].info.parent) direct[p][*parent] += direct[p][*it];
     }
   }
   std::vector<std::vector<Figures>> out(np);
   for (std::size_t p = 0; p < np; ++p) {
     out[p].reserve(n);
-    for (UnitId u = 0; u < n; ++u) out[p].push_back(s.make_figures(periods[p], heads[p][u], sums[p][u]));
+    for (UnitId u = 0; u < n; ++u) {
+      out[p].push_back(s.make_figures(periods[p], direct[p][u] + via_paths[p][u], sums[p][u]));
+    }
   }
   return out;
 }
