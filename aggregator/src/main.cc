@@ -1,5 +1,6 @@
 // naervaer: one binary, subcommands (like kcat or rpk). Bad flags: one line and exit 2.
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -512,11 +513,25 @@ int cmd_demo(int argc, char** argv) {
   return status;
 }
 
+// glibc gives blocks above 128 KiB their own mapping and returns freed memory at the top
+// of a heap to the kernel. The aggregator allocates and frees buffers of megabytes over
+// and over (librdkafka's fetched batches, the journal of a checkpoint, the /metrics text of
+// 10 MB with 1,000 units), so each came as fresh, page-faulted memory: /metrics rendered
+// after a change took a median of 36-38 ms, 29 ms with these settings. Blocks up to 32 MiB
+// now come from the heaps, and up to 256 MiB freed stays there for reuse.
+void keep_freed_memory_for_reuse() {
+#ifdef __GLIBC__
+  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 }  // namespace
 }  // namespace naervaer
 
 int main(int argc, char** argv) {
   using namespace naervaer;
+  keep_freed_memory_for_reuse();
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;

@@ -70,18 +70,21 @@ class UnitFigures {
   void render(std::string& out) const {
     std::shared_lock lock(mutex_);
     const std::uint64_t generation = generation_.load();
-    {
+    auto append_kept = [&] {
       std::lock_guard cache_lock(cache_mutex_);
-      if (generation == cached_generation_) {
-        out.append(cache_);
-        return;
-      }
-    }
-    std::string text;
+      if (generation != cached_generation_) return false;
+      out.append(cache_);
+      return true;
+    };
+    if (append_kept()) return;
+    std::lock_guard render_lock(render_mutex_);
+    if (append_kept()) return;   // a concurrent scrape rendered it meanwhile
+    std::string& text = spare_;  // the buffer of the text before the kept one: no fresh memory
+    text.clear();
     render_projection(text);
     out.append(text);
     std::lock_guard cache_lock(cache_mutex_);
-    cache_ = std::move(text);
+    std::swap(cache_, spare_);
     cached_generation_ = generation;
   }
 
@@ -105,7 +108,7 @@ class UnitFigures {
       unit_labels[u] = "parent=\"" + escape(info.parent ? p.unit(*info.parent).id : "") + "\",sector=\"" +
                        escape(std::string(sector)) + "\",unit=\"" + escape(info.id) + "\"";
     }
-    out.reserve(out.size() + p.unit_count() * windows.size() * 1200);
+    out.reserve(std::max(out.capacity(), p.unit_count() * windows.size() * 1400));
     auto family = [&](const char* name, const char* help, auto&& value_of, const char* extra_label,
                       std::span<const std::string_view> extra_values) {
       out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
@@ -188,6 +191,8 @@ class UnitFigures {
   const std::atomic<std::uint64_t>& generation_;
   mutable std::mutex cache_mutex_;
   mutable std::string cache_;
+  mutable std::mutex render_mutex_;  // one render at a time, into spare_
+  mutable std::string spare_;
   mutable std::uint64_t cached_generation_ = std::numeric_limits<std::uint64_t>::max();
 };
 
