@@ -521,8 +521,9 @@ int cmd_demo(int argc, char** argv) {
 // now come from the heaps, and up to 256 MiB freed stays there for reuse.
 void keep_freed_memory_for_reuse() {
 #ifdef __GLIBC__
-  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // Called first thing in main, before any thread starts.
+  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);   // NOLINT(concurrency-mt-unsafe)
+  (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);  // NOLINT(concurrency-mt-unsafe)
 #endif
 }
 

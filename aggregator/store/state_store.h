@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace naervaer::store {
@@ -31,6 +32,21 @@ inline constexpr std::int32_t kReferencePartition = -1;
 // not an allocation per event.
 class JournalSegment {
  public:
+  JournalSegment() = default;
+  // A moved-from segment is empty (the buffer and the count go together).
+  JournalSegment(JournalSegment&& o) noexcept : bytes_(std::move(o.bytes_)), count_(std::exchange(o.count_, 0)) {
+    o.bytes_.clear();
+  }
+  JournalSegment& operator=(JournalSegment&& o) noexcept {
+    bytes_ = std::move(o.bytes_);
+    count_ = std::exchange(o.count_, 0);
+    o.bytes_.clear();
+    return *this;
+  }
+  JournalSegment(const JournalSegment&) = delete;
+  JournalSegment& operator=(const JournalSegment&) = delete;
+  ~JournalSegment() = default;
+
   void append(std::int32_t partition, std::string_view event_json);
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return count_; }

@@ -822,17 +822,34 @@ std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> 
   }
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  // Segment k is [cuts[k], cuts[k + 1]); period p adds the segments from first_segment[p]
+  // up to its end. Segments no period covers (between periods far apart) are never read.
+  std::vector<std::size_t> first_segment(np, 0);
+  std::vector<std::int32_t> covering(cuts.size() + 1, 0);  // a difference array over the segments
+  const auto cut_of = [&](std::int32_t day) {
+    return static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), day) - cuts.begin());
+  };
+  for (std::size_t p = 0; p < np; ++p) {
+    if (ranges[p].first >= ranges[p].second) continue;
+    first_segment[p] = cut_of(ranges[p].first);
+    ++covering[first_segment[p]];
+    --covering[cut_of(ranges[p].second)];
+  }
   std::vector<Sums> segments(cuts.empty() ? 0 : cuts.size() - 1);
+  std::vector<bool> covered(segments.size());
+  std::int32_t depth = 0;  // how many periods cover segment k
+  for (std::size_t k = 0; k < covered.size(); ++k) {
+    depth += covering[k];
+    covered[k] = depth > 0;
+  }
   for (UnitId u = 0; u < n; ++u) {
     for (std::size_t k = 0; k < segments.size(); ++k) {
       segments[k] = Sums{};
-      s.own_sums(s.units[u], cuts[k], cuts[k + 1], segments[k]);
+      if (covered[k]) s.own_sums(s.units[u], cuts[k], cuts[k + 1], segments[k]);
     }
     for (std::size_t p = 0; p < np; ++p) {
       if (ranges[p].first >= ranges[p].second) continue;
-      const auto first =
-          static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), ranges[p].first) - cuts.begin());
-      for (std::size_t k = first; cuts[k] < ranges[p].second; ++k) sums[p][u] += segments[k];
+      for (std::size_t k = first_segment[p]; cuts[k] < ranges[p].second; ++k) sums[p][u] += segments[k];
     }
   }
   // Children follow their parent in the tour: walking it backwards rolls every subtree up.
