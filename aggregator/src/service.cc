@@ -335,6 +335,7 @@ struct Service::Impl {
     EventDecoder decoder;
     std::uint64_t n = 0;
     const std::uint64_t total = store->journal_size();
+    projection.reserve_events(total);  // the index of ids seen never regrows on the way
     // The same pipeline as consumption: this thread decodes while the fold thread folds.
     // The caller holds the write lock (or nothing reads yet), so the fold takes none.
     std::array<Batch, kBatchesInFlight + 1> ring;

@@ -65,6 +65,13 @@ class Hash128Map {
     ++size_;
   }
 
+  // Grows the table now, so that holding n keys needs no growth later.
+  void reserve(std::size_t n) {
+    std::size_t slots = slots_.empty() ? 1024 : slots_.size();
+    while (n * 4 > slots * 3) slots *= 2;
+    if (slots > slots_.size()) grow_to(slots);
+  }
+
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return slots_.size() * sizeof(Slot); }
 
@@ -89,8 +96,9 @@ class Hash128Map {
 
   // The new table is allocated before the old one is touched: a failed allocation leaves
   // the map as it was.
-  void grow() {
-    const std::size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
+  void grow() { grow_to(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+  void grow_to(std::size_t n) {  // n: a power of two
     ZeroedArray<Slot> bigger(n);
     ZeroedArray<Slot> old = std::exchange(slots_, std::move(bigger));
     mask_ = n - 1;

@@ -713,6 +713,10 @@ ApplyResult Projection::State::apply(const Event& event, const EventHashes& hash
   return r;
 }
 
+void Projection::reserve_events(std::size_t events) {
+  s_->event_ids.reserve(events);
+}
+
 void Projection::apply_batch(std::span<const Event> events, std::vector<ApplyResult>& results) {
   auto& hashes = s_->hashes_scratch;
   hashes.clear();

@@ -81,5 +81,20 @@ TEST(Hash128Map, KeepsEveryValueThroughGrowth) {
   EXPECT_GE(map.memory_bytes(), kCount * 4 / 3 * 24);
 }
 
+TEST(Hash128Map, ReserveMakesRoomOnceAndKeepsWhatIsThere) {
+  Hash128Map<std::uint32_t> map;
+  for (std::uint32_t i = 0; i < 10; ++i) map.insert(map.probe(Key128::of("early-" + std::to_string(i))), i);
+  constexpr std::uint32_t kCount = 50000;
+  map.reserve(kCount + 10);
+  const std::size_t reserved = map.memory_bytes();
+  EXPECT_GE(reserved, (kCount + 10) * 4 / 3 * 24);
+  for (std::uint32_t i = 0; i < kCount; ++i) map.insert(map.probe(Key128::of("late-" + std::to_string(i))), i);
+  EXPECT_EQ(map.memory_bytes(), reserved);  // no growth on the way
+  for (std::uint32_t i = 0; i < 10; ++i) ASSERT_EQ(map.find(Key128::of("early-" + std::to_string(i))), i);
+  for (std::uint32_t i = 0; i < kCount; ++i) ASSERT_EQ(map.find(Key128::of("late-" + std::to_string(i))), i);
+  map.reserve(5);  // never shrinks
+  EXPECT_EQ(map.memory_bytes(), reserved);
+}
+
 }  // namespace
 }  // namespace naervaer::detail

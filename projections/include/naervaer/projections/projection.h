@@ -122,6 +122,9 @@ class Projection {
   // The same with each event's hash_event() computed beforehand (one per event).
   void apply_batch(std::span<const Event> events, std::span<const EventHashes> hashes,
                    std::vector<ApplyResult>& results);
+  // Makes room for `events` distinct event ids in all, so that applying that many never
+  // regrows the index of ids seen (a replay of a journal of known length).
+  void reserve_events(std::size_t events);
 
   // Moves the as-of date (DOMAIN.md §6). Forward moves are incremental (open-ended
   // employments and absences grow); a backward move recomputes everything.
