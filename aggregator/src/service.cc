@@ -265,6 +265,27 @@ struct Service::Impl {
   std::atomic<std::uint64_t> applied{0}, duplicates{0}, rejected{0};
   std::atomic<bool> ready{false};
   std::int64_t newest_recorded_ms = 0;
+  bool backlog_reserved = false;  // reserve_for_backlog() done since the last assignment
+
+  // Catching up: the index of event ids seen is sized for the backlog once its length is
+  // known (the high watermarks come with the first fetches), instead of doubling its way
+  // there with a rehash each time (catching up on 2.2 M events: about a tenth faster). A
+  // backlog of re-sent duplicates over-reserves; beyond 64 M events the index grows as
+  // before, so the table made at once stays under about 2 GiB.
+  void reserve_for_backlog() {
+    const auto progress = consumer->progress();
+    if (progress.empty()) return;
+    std::uint64_t backlog = 0;
+    for (const kafka::PartitionProgress& p : progress) {
+      if (p.high_watermark < 0) return;  // not known yet: again after the next poll
+      backlog += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
+    }
+    backlog_reserved = true;
+    constexpr std::uint64_t kMostReserved = std::uint64_t{64} << 20;
+    const std::uint64_t events = std::min(kMostReserved, applied.load() + backlog);
+    std::unique_lock lock(projection_mutex);  // waits for a fold in progress
+    projection.reserve_events(events);
+  }
 
   // Work since the last checkpoint.
   store::Checkpoint pending;
@@ -415,6 +436,7 @@ struct Service::Impl {
       if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
     }
     ready = true;
+    backlog_reserved = false;
     return start;
   }
 
@@ -883,6 +905,7 @@ int Service::run(const std::atomic<bool>& stop) {
     // A rebalance inside poll() can revoke a partition whose messages were fetched before:
     // they belong to the instance that owns it now.
     std::erase_if(batch.messages, [&](const kafka::Message& msg) { return m.owned.count(msg.partition) == 0; });
+    if (!batch.messages.empty() && !m.backlog_reserved) m.reserve_for_backlog();
     if (!batch.messages.empty()) m.decode_batch(batch, decoder);
     // Room for this batch; with nothing new to overlap, everything in flight is finished.
     m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
