@@ -270,8 +270,8 @@ struct Service::Impl {
   // Catching up: the index of event ids seen is sized for the backlog once its length is
   // known (the high watermarks come with the first fetches), instead of doubling its way
   // there with a rehash each time (catching up on 2.2 M events: about a tenth faster). A
-  // backlog of re-sent duplicates over-reserves; beyond 64 M events the index grows as
-  // before, so the table made at once stays under about 2 GiB.
+  // backlog of re-sent duplicates over-reserves; beyond 48 M events the index grows as
+  // before, so the table made at once stays at 1.5 GiB at most (2^26 slots of 24 bytes).
   void reserve_for_backlog() {
     const auto progress = consumer->progress();
     if (progress.empty()) return;
@@ -281,7 +281,7 @@ struct Service::Impl {
       backlog += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
     }
     backlog_reserved = true;
-    constexpr std::uint64_t kMostReserved = std::uint64_t{64} << 20;
+    constexpr std::uint64_t kMostReserved = std::uint64_t{48} << 20;
     const std::uint64_t events = std::min(kMostReserved, applied.load() + backlog);
     std::unique_lock lock(projection_mutex);  // waits for a fold in progress
     projection.reserve_events(events);
