@@ -108,7 +108,7 @@ class UnitFigures {
       unit_labels[u] = "parent=\"" + escape(info.parent ? p.unit(*info.parent).id : "") + "\",sector=\"" +
                        escape(std::string(sector)) + "\",unit=\"" + escape(info.id) + "\"";
     }
-    out.reserve(std::max(out.capacity(), p.unit_count() * windows.size() * 1400));
+    out.reserve(p.unit_count() * windows.size() * 1400);  // a no-op on the reused buffer
     auto family = [&](const char* name, const char* help, auto&& value_of, const char* extra_label,
                       std::span<const std::string_view> extra_values) {
       out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
@@ -905,8 +905,10 @@ int Service::run(const std::atomic<bool>& stop) {
     // A rebalance inside poll() can revoke a partition whose messages were fetched before:
     // they belong to the instance that owns it now.
     std::erase_if(batch.messages, [&](const kafka::Message& msg) { return m.owned.count(msg.partition) == 0; });
-    if (!batch.messages.empty() && !m.backlog_reserved) m.reserve_for_backlog();
-    if (!batch.messages.empty()) m.decode_batch(batch, decoder);
+    if (!batch.messages.empty()) {
+      if (!m.backlog_reserved) m.reserve_for_backlog();
+      m.decode_batch(batch, decoder);
+    }
     // Room for this batch; with nothing new to overlap, everything in flight is finished.
     m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
     if (!batch.messages.empty()) {

@@ -857,11 +857,12 @@ std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> 
     }
   }
   // Children follow their parent in the tour: walking it backwards rolls every subtree up.
-  for (std::size_t p = 0; p < np; ++p) {
+  const auto roll_up = [&s](auto& per_unit) {
     for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
-      if (const auto parent = s.units[*it].info.parent) sums[p][*parent] += sums[p][*it];
+      if (const auto parent = s.units[*it].info.parent) per_unit[*parent] += per_unit[*it];
     }
-  }
+  };
+  for (auto& per_unit : sums) roll_up(per_unit);
   // Headcount: each employee counts once in every unit on the paths from their units up,
   // for each period in which one of those employments has a working day. An employee
   // whose employments there are all in one unit is counted at that unit and rolled up the
@@ -910,11 +911,7 @@ std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> 
       for (UnitId u : path) ++via_paths[p][u];
     }
   }
-  for (std::size_t p = 0; p < np; ++p) {
-    for (auto it = s.tour.rbegin(); it != s.tour.rend(); ++it) {
-      if (const auto parent = s.units[*it].info.parent) direct[p][*parent] += direct[p][*it];
-    }
-  }
+  for (auto& per_unit : direct) roll_up(per_unit);
   std::vector<std::vector<Figures>> out(np);
   for (std::size_t p = 0; p < np; ++p) {
     out[p].reserve(n);
