@@ -87,6 +87,24 @@ void BM_FoldDecodedEventsInBatches(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(decoded().size()));
 }
 
+// The same with the per-day figures deferred until every event is folded, as the
+// aggregator does for a journal replay or a large backlog.
+void BM_FoldDecodedEventsDeferred(benchmark::State& state) {
+  std::vector<ApplyResult> results;
+  constexpr std::size_t kBatch = 512;
+  for (auto _ : state) {
+    Projection p(kAsOf);
+    p.defer_figures();
+    const std::span<const Event> all(decoded());
+    for (std::size_t i = 0; i < all.size(); i += kBatch) {
+      p.apply_batch(all.subspan(i, std::min(kBatch, all.size() - i)), results);
+    }
+    p.materialize_figures();
+    benchmark::DoNotOptimize(results);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(decoded().size()));
+}
+
 // What the aggregator does with a consumed batch: decode every message, fold the batch.
 void BM_DecodeAndFold(benchmark::State& state) {
   EventDecoder decoder;
@@ -143,6 +161,7 @@ BENCHMARK(BM_CeilingSimdjsonParse)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Decode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldDecodedEvents)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldDecodedEventsInBatches)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FoldDecodedEventsDeferred)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeAndFold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QueryRootWindowsAndSeries)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QueryOneUnitMonthlySeries)->Unit(benchmark::kMicrosecond);

@@ -285,6 +285,64 @@ struct Service::Impl {
     const std::uint64_t events = std::min(kMostReserved, applied.load() + backlog);
     std::unique_lock lock(projection_mutex);  // waits for a fold in progress
     projection.reserve_events(events);
+    // More to fold than folded so far (a first start, a long outage): the per-day figures
+    // wait until the backlog is folded or somebody asks for them (CurrentFigures).
+    if (backlog > applied.load() && figure_readers.load() == 0) {
+      projection.defer_figures();
+      deferred_at = Clock::now();
+      maybe_deferred = true;
+    }
+  }
+
+  // Figure readers between making the figures current and reading them: no deferral
+  // begins while there is one.
+  std::atomic<int> figure_readers{0};
+  Clock::time_point deferred_at;
+  // Set with a deferral, cleared once the figures are current: spares the main loop's idle
+  // check the write lock (set_as_of may have materialized already: it is only a hint).
+  std::atomic<bool> maybe_deferred{false};
+
+  // While one lives, the per-day figures are current and stay so: deferred figures are
+  // computed first, under the write lock, and reserve_for_backlog() defers none meanwhile.
+  class CurrentFigures {
+   public:
+    explicit CurrentFigures(Impl& m) : m_(m) {
+      ++m_.figure_readers;
+      bool deferred = false;
+      {
+        std::shared_lock lock(m_.projection_mutex);
+        deferred = m_.projection.figures_deferred();
+      }
+      if (deferred) m_.materialize_figures("asked for figures");
+    }
+    ~CurrentFigures() { --m_.figure_readers; }
+    CurrentFigures(const CurrentFigures&) = delete;
+    CurrentFigures& operator=(const CurrentFigures&) = delete;
+
+   private:
+    Impl& m_;
+  };
+
+  // Every assigned partition consumed to its high watermark.
+  [[nodiscard]] bool caught_up() const {
+    const auto progress = consumer->progress();
+    return std::all_of(progress.begin(), progress.end(), [](const kafka::PartitionProgress& p) {
+      return p.high_watermark >= 0 && p.next_offset >= p.high_watermark;
+    });
+  }
+
+  void materialize_figures(const char* why) {
+    if (!maybe_deferred.load()) return;
+    std::unique_lock lock(projection_mutex);
+    maybe_deferred = false;
+    if (!projection.figures_deferred()) return;
+    const auto started = Clock::now();
+    projection.materialize_figures();
+    if (!o.quiet) {
+      std::fprintf(stderr, "naervaer aggregate: %s: computed the figures deferred since %.1f s ago in %.2f s\n", why,
+                   std::chrono::duration<double>(started - deferred_at).count(),
+                   std::chrono::duration<double>(Clock::now() - started).count());
+    }
   }
 
   // Work since the last checkpoint.
@@ -357,6 +415,7 @@ struct Service::Impl {
     std::uint64_t n = 0;
     const std::uint64_t total = store->journal_size();
     projection.reserve_events(total);  // the index of ids seen never regrows on the way
+    projection.defer_figures();        // computed once at the end: about 40 % less work
     // The same pipeline as consumption: this thread decodes while the fold thread folds.
     // The caller holds the write lock (or nothing reads yet), so the fold takes none.
     std::array<Batch, kBatchesInFlight + 1> ring;
@@ -395,6 +454,7 @@ struct Service::Impl {
     });
     flush();
     drain();
+    projection.materialize_figures();
     applied = projection.stats().events_applied;
     if (!o.quiet && n > 0) {
       std::fprintf(stderr, "naervaer aggregate: rebuilt %llu events from the journal in %.2f s\n",
@@ -790,6 +850,7 @@ struct Service::Impl {
       lag_gauges = std::move(assigned);
     }
     state_bytes.Set(static_cast<double>(store->size_bytes()));
+    const CurrentFigures current(*this);
     {
       std::shared_lock lock(projection_mutex);
       as_of_gauge.Set(static_cast<double>(projection.as_of().days()) * 86400.0);
@@ -822,6 +883,7 @@ struct Service::Impl {
     if (req.path == "/metrics") return metrics_text();
     if (req.path == "/api/v1/status") return status_json();
     if (req.path == "/api/v1/units") {
+      const CurrentFigures current(*this);
       std::shared_lock lock(projection_mutex);
       return api::units(projection);
     }
@@ -831,6 +893,7 @@ struct Service::Impl {
         req.path.size() > kUnits.size() + kSeries.size()) {
       const std::string unit =
           http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
+      const CurrentFigures current(*this);
       std::shared_lock lock(projection_mutex);
       return api::series(projection, unit, req.query);
     }
@@ -901,7 +964,8 @@ int Service::run(const std::atomic<bool>& stop) {
       std::min<std::size_t>(Impl::kBatchMessages, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
     Impl::Batch& batch = batches[next];
-    m.consumer->poll(poll_max, m.in_flight_batches.empty() ? 100 : 0, batch.messages);
+    const bool idle = m.in_flight_batches.empty();
+    m.consumer->poll(poll_max, idle ? 100 : 0, batch.messages);
     // A rebalance inside poll() can revoke a partition whose messages were fetched before:
     // they belong to the instance that owns it now.
     std::erase_if(batch.messages, [&](const kafka::Message& msg) { return m.owned.count(msg.partition) == 0; });
@@ -911,6 +975,10 @@ int Service::run(const std::atomic<bool>& stop) {
     }
     // Room for this batch; with nothing new to overlap, everything in flight is finished.
     m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
+    // Nothing in flight, nothing came for a while and nothing is left: the backlog is folded.
+    if (idle && batch.messages.empty() && m.maybe_deferred.load() && m.caught_up()) {
+      m.materialize_figures("caught up");
+    }
     if (!batch.messages.empty()) {
       m.start_fold(batch);
       next = (next + 1) % batches.size();
@@ -954,6 +1022,7 @@ std::optional<std::int64_t> Service::lag() const {
 }
 
 void Service::read_projection(const std::function<void(const Projection&)>& read) const {
+  const Impl::CurrentFigures current(*impl_);
   std::shared_lock lock(impl_->projection_mutex);
   read(impl_->projection);
 }

@@ -33,6 +33,11 @@ class DenseSeries {
     }
   }
 
+  // Creates (zeroed) the chunks that cover [lo, hi) now rather than at their first write.
+  void reserve(std::int32_t lo, std::int32_t hi) {
+    for (std::int32_t c = chunk_of(lo); lo < hi && c <= chunk_of(hi - 1); ++c) (void)ensure(c);
+  }
+
   // Calls f(index, value) for the stored entries within [lo, hi); entries of chunks never
   // written (all T{}) are skipped.
   template <class F>

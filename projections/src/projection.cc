@@ -185,6 +185,17 @@ struct Projection::State {
   std::vector<AbsenceRec> absences_after;
   std::vector<EventHashes> hashes_scratch;
 
+  // Deferred figures (Projection::defer_figures): the employees changed meanwhile, each
+  // with the records that its share of the per-day figures was computed from.
+  bool deferring = false;
+  struct Counted {
+    std::uint32_t employee;
+    std::vector<EmploymentRec> employments;
+    std::vector<AbsenceRec> absences;
+  };
+  std::vector<Counted> stale;
+  std::vector<std::uint8_t> is_stale;  // by employee
+
   ApplyResult apply(const Event& event, const EventHashes& hashes);
 
   // ---- units and the tree ----------------------------------------------------------------
@@ -273,7 +284,41 @@ struct Projection::State {
     employee_index.insert(probe, index);
     employees.emplace_back();
     employee_span.push_back(Period{kOpen, calendar::kFirstSupported - 1});
+    is_stale.push_back(0);
     return index;
+  }
+
+  // While deferring, the fold thread has time to spare: it creates the chunks that the
+  // employment's figures will be written to, so that materialize() finds its memory
+  // mapped and zeroed (first touches are slow here: see docs/decisions.md, "Memory").
+  void reserve_days(const EmploymentRec& m) {
+    const std::int32_t a = calendar::workday_index(std::max(m.from, calendar::kFirstSupported));
+    const std::int32_t b = calendar::workday_index(effective_end(m, as_of) + 1);
+    units[m.unit].contracted.reserve(a, b);
+    units[m.unit].lost.reserve(a, b);
+  }
+
+  // Called before an employee's records change while deferring.
+  void mark_stale(std::uint32_t ei) {
+    if (is_stale[ei] != 0) return;
+    is_stale[ei] = 1;
+    const EmployeeState& emp = employees[ei];
+    stale.push_back(Counted{ei, emp.employments, emp.absences});
+  }
+
+  // Each changed employee's old share of the figures out, the current one in: once per
+  // employee however many events changed it.
+  void materialize() {
+    for (Counted& c : stale) {
+      // Records that never counted (a person first seen while deferring) need no retraction.
+      if (!c.employments.empty() || !c.absences.empty()) add_all(c.employments, c.absences, -1);
+      const EmployeeState& emp = employees[c.employee];
+      add_all(emp.employments, emp.absences, +1);
+      is_stale[c.employee] = 0;
+    }
+    stale.clear();
+    stale.shrink_to_fit();  // a catch-up's list is not needed again
+    deferring = false;
   }
 
   void add_member(UnitId u, std::uint32_t e) {
@@ -383,10 +428,12 @@ struct Projection::State {
     }
   }
 
-  void add_all(const EmployeeState& emp, std::int64_t sign) {
-    for (const EmploymentRec& m : emp.employments) contract(m, calendar::kFirstSupported, kOpen, sign, as_of);
-    compute_cases(emp.absences, as_of, cases_scratch);
-    lose(emp.employments, emp.absences, cases_scratch, {calendar::kFirstSupported, kOpen}, sign, as_of);
+  // All of one employee's figures, from these records: sign -1 retracts what +1 added.
+  void add_all(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
+               std::int64_t sign) {
+    for (const EmploymentRec& m : employments) contract(m, calendar::kFirstSupported, kOpen, sign, as_of);
+    compute_cases(absences, as_of, cases_scratch);
+    lose(employments, absences, cases_scratch, {calendar::kFirstSupported, kOpen}, sign, as_of);
   }
 
   ApplyResult on(const EmploymentSet& e, detail::Key128 person) {
@@ -402,34 +449,44 @@ struct Projection::State {
   }
 
   // Upserts (rec) or removes (none) one employment, retracting and re-adding exactly the
-  // days it touched before and touches now.
+  // days it touched before and touches now (or, deferring, only the records).
   void replace_employment(std::uint32_t ei, std::uint64_t id, const std::optional<EmploymentRec>& rec) {
     EmployeeState& emp = employees[ei];
     auto it = std::find_if(emp.employments.begin(), emp.employments.end(), [&](const auto& m) { return m.id == id; });
+    if (it == emp.employments.end() && !rec) return;  // cancelling an employment never seen changes nothing
+    const bool count_now = !deferring;
+    if (count_now) {
+      employments_before.assign(emp.employments.begin(), emp.employments.end());
+    } else {
+      mark_stale(ei);
+    }
     std::optional<Period> range;
-    employments_before.assign(emp.employments.begin(), emp.employments.end());
     if (it != emp.employments.end()) {
       range = Period{it->from, effective_end(*it, as_of)};
-      contract(*it, calendar::kFirstSupported, kOpen, -1, as_of);
+      if (count_now) contract(*it, calendar::kFirstSupported, kOpen, -1, as_of);
       remove_member(it->unit, ei);
       if (rec) {
         *it = *rec;
       } else {
         emp.employments.erase(it);
       }
-    } else if (rec) {
-      emp.employments.push_back(*rec);
     } else {
-      return;  // cancelling an employment never seen changes nothing
+      emp.employments.push_back(*rec);
     }
     if (rec) {
       widen(range, Period{rec->from, effective_end(*rec, as_of)});
-      contract(*rec, calendar::kFirstSupported, kOpen, +1, as_of);
+      if (count_now) {
+        contract(*rec, calendar::kFirstSupported, kOpen, +1, as_of);
+      } else {
+        reserve_days(*rec);
+      }
       add_member(rec->unit, ei);
     }
-    compute_cases(emp.absences, as_of, cases_scratch);
-    lose(employments_before, emp.absences, cases_scratch, *range, -1, as_of);
-    lose(emp.employments, emp.absences, cases_scratch, *range, +1, as_of);
+    if (count_now) {
+      compute_cases(emp.absences, as_of, cases_scratch);
+      lose(employments_before, emp.absences, cases_scratch, *range, -1, as_of);
+      lose(emp.employments, emp.absences, cases_scratch, *range, +1, as_of);
+    }
     Period span{kOpen, calendar::kFirstSupported - 1};
     for (const EmploymentRec& m : emp.employments) {
       span.start = std::min(span.start, m.from);
@@ -461,6 +518,17 @@ struct Projection::State {
     EmployeeState& emp = employees[ei];
     auto it = std::find_if(emp.absences.begin(), emp.absences.end(), [&](const auto& a) { return a.id == id; });
     if (it == emp.absences.end() && !rec) return;
+    if (deferring) {
+      mark_stale(ei);
+      if (it != emp.absences.end()) emp.absences.erase(it);
+      if (rec) {
+        if (emp.absences.size() == emp.absences.capacity()) {
+          emp.absences.reserve(std::max<std::size_t>(4, emp.absences.size() * 3 / 2));
+        }
+        emp.absences.insert(std::upper_bound(emp.absences.begin(), emp.absences.end(), *rec, absence_before), *rec);
+      }
+      return;
+    }
     // The new list, built beside the old one (kept sorted by start).
     auto& after = absences_after;
     after.clear();
@@ -529,7 +597,7 @@ struct Projection::State {
       u.lost.clear();
     }
     unmatched.clear();
-    for (const EmployeeState& emp : employees) add_all(emp, +1);
+    for (const EmployeeState& emp : employees) add_all(emp.employments, emp.absences, +1);
   }
 
   // ---- queries ---------------------------------------------------------------------------
@@ -738,8 +806,25 @@ void Projection::apply_batch(std::span<const Event> events, std::span<const Even
   }
 }
 
+void Projection::defer_figures() noexcept {
+  s_->deferring = true;
+}
+
+void Projection::materialize_figures() {
+  if (s_->deferring) s_->materialize();
+}
+
+bool Projection::figures_deferred() const noexcept {
+  return s_->deferring;
+}
+
+void Projection::require_figures() const {
+  if (s_->deferring) throw std::logic_error("the per-day figures are deferred: materialize_figures() first");
+}
+
 void Projection::set_as_of(Date as_of) {
   if (as_of == s_->as_of) return;
+  materialize_figures();  // the figures move from the as-of date they were computed at
   if (as_of > s_->as_of) {
     s_->advance(as_of);
   } else {
@@ -787,6 +872,7 @@ Figures Projection::figures(UnitId unit, Period period) const {
 }
 
 std::vector<Figures> Projection::series(UnitId root, const std::vector<Period>& periods) const {
+  require_figures();
   const State& s = *s_;
   if (root >= s.units.size()) throw std::out_of_range("no unit with this id");
   const std::vector<std::int32_t> heads = s.headcounts(root, periods);
@@ -809,6 +895,7 @@ std::vector<Figures> Projection::all_units(Period period) const {
 }
 
 std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> periods) const {
+  require_figures();
   const State& s = *s_;
   const std::size_t n = s.units.size();
   const std::size_t np = periods.size();
@@ -923,6 +1010,7 @@ std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> 
 }
 
 Sums Projection::own_day(UnitId unit, Date day) const {
+  require_figures();
   Sums out;
   if (!calendar::is_working_day(day)) return out;
   const std::int32_t wi = calendar::workday_index(day);
@@ -1051,6 +1139,7 @@ std::vector<MeasureSet> Projection::measures() const {
 }
 
 std::int64_t Projection::unmatched_absence_days() const {
+  require_figures();
   std::int64_t total = 0;
   s_->unmatched.for_each(0, calendar::workday_index(s_->as_of + 1), [&](std::int32_t, std::int64_t v) { total += v; });
   return total;

@@ -126,6 +126,17 @@ class Projection {
   // regrows the index of ids seen (a replay of a journal of known length).
   void reserve_events(std::size_t events);
 
+  // Folding a large backlog (a journal replay, a catch-up from far behind) is faster with
+  // the per-day figures deferred: events then update the records only, and the figures of
+  // each person changed are computed once, by materialize_figures(), instead of being
+  // retracted and re-added at every correction or growing case. While deferred, the figure
+  // queries (figures, series, all_units, own_day, unmatched_absence_days) throw
+  // std::logic_error; records, targets, headcounts, follow-ups and counts stay current.
+  // set_as_of() materializes first. Materializing ends the deferral.
+  void defer_figures() noexcept;
+  void materialize_figures();
+  [[nodiscard]] bool figures_deferred() const noexcept;
+
   // Moves the as-of date (DOMAIN.md §6). Forward moves are incremental (open-ended
   // employments and absences grow); a backward move recomputes everything.
   void set_as_of(Date as_of);
@@ -166,6 +177,8 @@ class Projection {
   [[nodiscard]] ProjectionStats stats() const;
 
  private:
+  void require_figures() const;  // throws while the figures are deferred
+
   struct State;
   std::unique_ptr<State> s_;
 };
