@@ -440,8 +440,7 @@ struct Service::Impl {
         const bool mine = partition != store::kReferencePartition && (!keep || keep->count(partition) > 0);
         if (partition != store::kReferencePartition) journaled.insert(partition);
         if (mine) in_memory.insert(partition);
-        if (mine || is_reference(e->type())) {
-          ring[next].hashes.push_back(hash_event(*e));
+        if (mine || is_reference(e->type())) {  // hashed by the fold thread, which defers
           ring[next].events.push_back(std::move(*e));
         }
       }
@@ -626,7 +625,9 @@ struct Service::Impl {
     bool from_journal = false;  // a rebuild's batch: no messages, nothing to journal or count
     std::vector<kafka::Message> messages;
     std::vector<Event> events;
-    std::vector<EventHashes> hashes;  // hash_event(events[i]), computed here, not in the fold
+    // hash_event(events[i]): computed by the thread with time to spare. Folding with the
+    // figures current, that is the decoding thread; deferred, the fold thread (empty here).
+    std::vector<EventHashes> hashes;
     std::vector<std::size_t> origin;  // events[i] came from messages[origin[i]]
     std::vector<ApplyResult> results;
   };
@@ -635,10 +636,11 @@ struct Service::Impl {
     b.events.clear();
     b.hashes.clear();
     b.origin.clear();
+    const bool hash_here = !maybe_deferred.load();
     for (std::size_t i = 0; i < b.messages.size(); ++i) {
       auto d = decoder.decode(b.messages[i].value);
       if (auto* e = std::get_if<Event>(&d)) {
-        b.hashes.push_back(hash_event(*e));
+        if (hash_here) b.hashes.push_back(hash_event(*e));
         b.events.push_back(std::move(*e));
         b.origin.push_back(i);
       } else {
@@ -720,6 +722,10 @@ struct Service::Impl {
       lock.unlock();
       std::exception_ptr error;
       try {
+        if (b->hashes.size() != b->events.size()) {  // before the lock: nobody waits for it
+          b->hashes.clear();
+          for (const Event& e : b->events) b->hashes.push_back(hash_event(e));
+        }
         if (b->from_journal) {
           projection.apply_batch(b->events, b->hashes, b->results);  // see rebuild_from_journal
         } else {
