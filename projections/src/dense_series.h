@@ -38,6 +38,16 @@ class DenseSeries {
     for (std::int32_t c = chunk_of(lo); lo < hi && c <= chunk_of(hi - 1); ++c) (void)ensure(c);
   }
 
+  // Adds every entry of `other` to this one.
+  void add(const DenseSeries& other) {
+    for (std::size_t k = 0; k < other.chunks_.size(); ++k) {
+      const T* from = other.chunks_[k].get();
+      if (from == nullptr) continue;
+      T* to = ensure(other.first_chunk_ + static_cast<std::int32_t>(k));
+      for (std::int32_t i = 0; i < kChunkSize; ++i) to[i] += from[i];
+    }
+  }
+
   // Calls f(index, value) for the stored entries within [lo, hi); entries of chunks never
   // written (all T{}) are skipped.
   template <class F>

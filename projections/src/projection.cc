@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include "dense_series.h"
@@ -178,9 +179,17 @@ struct Projection::State {
   // Scratch buffers of the writer, kept to avoid allocations per event.
   std::vector<Case> cases_scratch;
   std::vector<Case> cases_scratch2;
-  std::vector<std::size_t> active_scratch;
-  std::vector<std::uint8_t> matched_scratch;
-  std::vector<Date> cuts_scratch;
+  // What lose() needs besides the units' series: scratch buffers, and where the unmatched
+  // absence days go. One per thread writing figures (see materialize()).
+  struct Writer {
+    explicit Writer(detail::DenseSeries<std::int64_t>* unmatched_to) : unmatched(unmatched_to) {}
+    std::vector<Case> cases;
+    std::vector<std::size_t> active;
+    std::vector<std::uint8_t> matched;
+    std::vector<Date> cuts;
+    detail::DenseSeries<std::int64_t>* unmatched;
+  };
+  Writer own{&unmatched};  // the fold's
   std::vector<EmploymentRec> employments_before;
   std::vector<AbsenceRec> absences_after;
   std::vector<EventHashes> hashes_scratch;
@@ -308,14 +317,60 @@ struct Projection::State {
 
   // Each changed employee's old share of the figures out, the current one in: once per
   // employee however many events changed it.
+  void refigure(Counted& c, Writer& w) {
+    // Records that never counted (a person first seen while deferring) need no retraction.
+    if (!c.employments.empty() || !c.absences.empty()) add_all(c.employments, c.absences, -1, w);
+    const EmployeeState& emp = employees[c.employee];
+    add_all(emp.employments, emp.absences, +1, w);
+    is_stale[c.employee] = 0;
+  }
+
+  // Many persons (a catch-up, a replay) are refigured on two threads. Each unit's series is
+  // written by one thread only: the units are split in two by id, and a person employed
+  // in units of both halves, before or now, is left for the end. Unmatched absence days,
+  // one series for all, are summed apart by the second thread and added at the end.
+  static constexpr std::size_t kParallelFrom = 1024;
+
   void materialize() {
-    for (Counted& c : stale) {
-      // Records that never counted (a person first seen while deferring) need no retraction.
-      if (!c.employments.empty() || !c.absences.empty()) add_all(c.employments, c.absences, -1);
-      const EmployeeState& emp = employees[c.employee];
-      add_all(emp.employments, emp.absences, +1);
-      is_stale[c.employee] = 0;
+    std::vector<std::size_t> halves[2];
+    std::vector<std::size_t> both;
+    const bool parallel = stale.size() >= kParallelFrom;
+    for (std::size_t i = 0; i < stale.size(); ++i) {
+      if (!parallel) {
+        both.push_back(i);
+        continue;
+      }
+      unsigned in = 0;
+      for (const EmploymentRec& m : stale[i].employments) in |= 1U << (m.unit & 1U);
+      for (const EmploymentRec& m : employees[stale[i].employee].employments) in |= 1U << (m.unit & 1U);
+      if (in == 3) {
+        both.push_back(i);
+      } else {
+        halves[in == 2 ? 1 : 0].push_back(i);  // no employment at all: unmatched days only
+      }
     }
+    if (parallel) {
+      detail::DenseSeries<std::int64_t> unmatched_second;
+      std::exception_ptr second_error;
+      std::thread second([&] {
+        try {
+          Writer w(&unmatched_second);
+          for (std::size_t i : halves[1]) refigure(stale[i], w);
+        } catch (...) {
+          second_error = std::current_exception();
+        }
+      });
+      try {
+        for (std::size_t i : halves[0]) refigure(stale[i], own);
+      } catch (...) {
+        second.join();
+        throw;
+      }
+      second.join();
+      if (second_error) std::rethrow_exception(second_error);
+      unmatched.add(unmatched_second);
+    }
+    for (std::size_t i : both) refigure(stale[i], own);
     stale.clear();
     stale.shrink_to_fit();  // a catch-up's list is not needed again
     deferring = false;
@@ -351,13 +406,17 @@ struct Projection::State {
   // or ends, so the work is done once per such segment and then added to its working days.
   void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
             const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon) {
+    lose(employments, absences, cases, range, sign, horizon, own);
+  }
+  void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
+            const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon, Writer& w) {
     if (range.end < range.start) return;  // e.g. an open employment that starts after the as-of date
     for (const Case& c : cases) {
       if (c.end < range.start || c.start > range.end) continue;
       const auto cls = static_cast<std::size_t>(duration_class(c.end - c.start + 1));
       const Date lo = std::max(c.start, range.start);
       const Date hi = std::min(c.end, range.end);
-      auto& cuts = cuts_scratch;
+      auto& cuts = w.cuts;
       cuts.clear();
       cuts.push_back(lo);
       cuts.push_back(hi + 1);
@@ -378,7 +437,7 @@ struct Projection::State {
         const std::int32_t wa = calendar::workday_index(cuts[k]);
         const std::int32_t wb = calendar::workday_index(cuts[k + 1]);
         if (wa >= wb) continue;
-        lose_segment(employments, absences, c, cls, cuts[k], wa, wb, sign, horizon);
+        lose_segment(employments, absences, c, cls, cuts[k], wa, wb, sign, horizon, w);
       }
     }
   }
@@ -386,21 +445,23 @@ struct Projection::State {
   // One segment: the same records are active on every day of [wa, wb).
   void lose_segment(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
                     const Case& c, std::size_t cls, Date d, std::int32_t wa, std::int32_t wb, std::int64_t sign,
-                    Date horizon) {
-    active_scratch.clear();
+                    Date horizon, Writer& w) {
+    auto& active = w.active;
+    auto& matched = w.matched;
+    active.clear();
     for (std::size_t i = c.first; i < c.last; ++i) {
-      if (absences[i].from <= d && d <= effective_end(absences[i], horizon)) active_scratch.push_back(i);
+      if (absences[i].from <= d && d <= effective_end(absences[i], horizon)) active.push_back(i);
     }
-    if (active_scratch.empty()) return;  // free days inside the case
-    matched_scratch.assign(active_scratch.size(), 0);
+    if (active.empty()) return;  // free days inside the case
+    matched.assign(active.size(), 0);
     for (const EmploymentRec& m : employments) {
       if (d < m.from || d > effective_end(m, horizon)) continue;
       std::int64_t doctor = 0;
       std::int64_t self = 0;
-      for (std::size_t k = 0; k < active_scratch.size(); ++k) {
-        const AbsenceRec& x = absences[active_scratch[k]];
+      for (std::size_t k = 0; k < active.size(); ++k) {
+        const AbsenceRec& x = absences[active[k]];
         if (x.employment != 0 && x.employment != m.id) continue;
-        matched_scratch[k] = 1;
+        matched[k] = 1;
         (x.kind == AbsenceKind::kDoctorCertified ? doctor : self) += x.grade;
       }
       // Doctor-certified grades first, self-certified fills what remains up to 100 %.
@@ -419,10 +480,10 @@ struct Projection::State {
       });
     }
     std::int64_t unmatched_absences = 0;
-    for (std::uint8_t hit : matched_scratch) unmatched_absences += hit ? 0 : 1;
+    for (std::uint8_t hit : matched) unmatched_absences += hit ? 0 : 1;
     if (unmatched_absences != 0) {
       const std::int64_t v = sign * unmatched_absences;
-      unmatched.update(wa, wb, [v](std::int64_t* days, std::int32_t n) {
+      w.unmatched->update(wa, wb, [v](std::int64_t* days, std::int32_t n) {
         for (std::int32_t i = 0; i < n; ++i) days[i] += v;
       });
     }
@@ -430,10 +491,10 @@ struct Projection::State {
 
   // All of one employee's figures, from these records: sign -1 retracts what +1 added.
   void add_all(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
-               std::int64_t sign) {
+               std::int64_t sign, Writer& w) {
     for (const EmploymentRec& m : employments) contract(m, calendar::kFirstSupported, kOpen, sign, as_of);
-    compute_cases(absences, as_of, cases_scratch);
-    lose(employments, absences, cases_scratch, {calendar::kFirstSupported, kOpen}, sign, as_of);
+    compute_cases(absences, as_of, w.cases);
+    lose(employments, absences, w.cases, {calendar::kFirstSupported, kOpen}, sign, as_of, w);
   }
 
   ApplyResult on(const EmploymentSet& e, detail::Key128 person) {
@@ -597,7 +658,7 @@ struct Projection::State {
       u.lost.clear();
     }
     unmatched.clear();
-    for (const EmployeeState& emp : employees) add_all(emp.employments, emp.absences, +1);
+    for (const EmployeeState& emp : employees) add_all(emp.employments, emp.absences, +1, own);
   }
 
   // ---- queries ---------------------------------------------------------------------------

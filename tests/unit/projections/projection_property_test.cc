@@ -29,7 +29,7 @@ struct Scenario {
 
 class Generator {
  public:
-  explicit Generator(std::uint32_t seed) : rng_(seed) {}
+  explicit Generator(std::uint32_t seed, int employees = 10) : rng_(seed), employees_(employees) {}
 
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
   bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
@@ -47,7 +47,7 @@ class Generator {
     Event e;
     e.event_id = "ev-" + std::to_string(++seq_);
     e.recorded_at_ms = seq_;
-    const std::string emp = "E" + std::to_string(pick(10));
+    const std::string emp = "E" + std::to_string(pick(employees_));
     if (r < 12) {
       const int u = 1 + pick(5);
       e.body = UnitRegistered{kUnits[static_cast<std::size_t>(u)], "n", u <= 2 ? "K" : (chance(0.5) ? "S1" : "S2")};
@@ -83,6 +83,7 @@ class Generator {
 
  private:
   std::mt19937 rng_;
+  int employees_;
   long seq_ = 0;
 };
 
@@ -264,6 +265,44 @@ TEST(ProjectionPropertyTest, DeferredFiguresMaterializeToTheSameFigures) {
   for (std::uint32_t seed = 1; seed <= 150; ++seed) {
     run_random_sequence(seed, FoldMode::kFiguresDeferredAtTimes);
     if (::testing::Test::HasFailure()) return;
+  }
+}
+
+// Enough persons for materialize_figures() to work on two threads: units split in two,
+// persons employed in both halves, unmatched absence days summed apart; deferred from
+// the start and again over a populated projection.
+TEST(ProjectionPropertyTest, ManyPersonsMaterializeOnTwoThreadsToTheSameFigures) {
+  for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+    Generator gen(seed, 1500);
+    const Date as_of = Generator::kStart + 500;
+    Projection deferred(as_of);
+    Projection eager(as_of);
+    Records rec;
+    std::vector<Event> history;
+    deferred.defer_figures();
+    constexpr int kEvents = 24000;
+    for (int i = 0; i < kEvents; ++i) {
+      if (i == kEvents / 2) {
+        deferred.materialize_figures();
+        deferred.defer_figures();
+      }
+      const Event e = gen.next(history);
+      const ApplyResult a = deferred.apply(e);
+      ASSERT_EQ(a.outcome, eager.apply(e).outcome) << "seed " << seed << " event " << i;
+      if (a.outcome == Outcome::kApplied) {
+        rec.apply(e);
+        history.push_back(e);
+      }
+    }
+    deferred.materialize_figures();
+    ASSERT_GT(eager.unmatched_absence_days(), 0) << "the scenario must have unmatched days";
+    ASSERT_EQ(deferred.unmatched_absence_days(), eager.unmatched_absence_days()) << "seed " << seed;
+    expect_equal_to_reference(deferred, rec, seed);
+    for (UnitId u = 0; u < eager.unit_count(); ++u) {
+      for (Date d = Generator::kStart - 10; d <= as_of; d = d + 1) {
+        ASSERT_EQ(deferred.own_day(u, d), eager.own_day(u, d)) << "seed " << seed << " unit " << u << " " << d.iso();
+      }
+    }
   }
 }
 
