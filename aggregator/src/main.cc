@@ -26,6 +26,7 @@
 #include "ingest_command.h"
 #include "naervaer/ingest/csv_export.h"
 #include "naervaer/ingest/generator.h"
+#include "naervaer/projections/binary.h"
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
 #include "naervaer/projections/projection.h"
@@ -307,9 +308,10 @@ int cmd_replay(int argc, char** argv) {
   return rejected == 0 ? 0 : 3;
 }
 
-// The journal of a state directory, as received, one event per line: the input of
+// The journal of a state directory as JSON Lines, one event per line: the input of
 // `naervaer replay` for an evaluation as known at an earlier time. Read-only, so it can
-// run beside the aggregator (it sees the last checkpoint).
+// run beside the aggregator (it sees the last checkpoint). Events journaled in their binary
+// form are written as the contract's JSON; older journals held the JSON as received.
 int cmd_journal(int argc, char** argv) {
   po::options_description desc("journal options");
   desc.add_options()("state", po::value<std::string>(), "the aggregator's state directory (required)")(
@@ -321,14 +323,30 @@ int cmd_journal(int argc, char** argv) {
   const store::StateStore state(vm["state"].as<std::string>(), vm["topic"].as<std::string>(),
                                 store::StateStore::Access::kReadOnly);
   std::uint64_t n = 0;
-  state.replay([&](std::int32_t, std::string_view json) {
-    std::fwrite(json.data(), 1, json.size(), stdout);
+  std::uint64_t damaged = 0;
+  std::string json;
+  state.replay([&](std::int32_t, std::string_view entry) {
+    if (is_binary_event(entry)) {
+      const std::optional<Event> e = decode_binary(entry);
+      if (!e) {
+        ++damaged;
+        return true;
+      }
+      json.clear();
+      encode_event(*e, json);
+      entry = json;
+    }
+    std::fwrite(entry.data(), 1, entry.size(), stdout);
     std::fputc('\n', stdout);
     ++n;
     return true;
   });
   if (std::fflush(stdout) != 0) throw std::runtime_error("cannot write the journal to standard output");
   std::fprintf(stderr, "naervaer journal: %llu events\n", static_cast<unsigned long long>(n));
+  if (damaged > 0) {
+    std::fprintf(stderr, "naervaer journal: %llu damaged entries left out\n", static_cast<unsigned long long>(damaged));
+    return 1;
+  }
   return 0;
 }
 

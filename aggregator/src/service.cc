@@ -27,6 +27,7 @@
 
 #include "api.h"
 #include "http_server.h"
+#include "naervaer/projections/binary.h"
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
 #include "state_store.h"
@@ -264,6 +265,12 @@ struct Service::Impl {
   // Counters for /api/v1/status.
   std::atomic<std::uint64_t> applied{0}, duplicates{0}, rejected{0};
   std::atomic<bool> ready{false};
+  // Set with a deferral of the figures, cleared once they are current: spares the main
+  // loop's idle check the write lock (set_as_of may have materialized already: a hint).
+  std::atomic<bool> maybe_deferred{false};
+  // Figure readers between making the figures current and reading them: no deferral
+  // begins while there is one (see CurrentFigures).
+  std::atomic<int> figure_readers{0};
   std::int64_t newest_recorded_ms = 0;
   bool backlog_reserved = false;  // reserve_for_backlog() done since the last assignment
 
@@ -294,13 +301,7 @@ struct Service::Impl {
     }
   }
 
-  // Figure readers between making the figures current and reading them: no deferral
-  // begins while there is one.
-  std::atomic<int> figure_readers{0};
-  Clock::time_point deferred_at;
-  // Set with a deferral, cleared once the figures are current: spares the main loop's idle
-  // check the write lock (set_as_of may have materialized already: it is only a hint).
-  std::atomic<bool> maybe_deferred{false};
+  Clock::time_point deferred_at;  // when the figures were last deferred
 
   // While one lives, the per-day figures are current and stay so: deferred figures are
   // computed first, under the write lock, and reserve_for_backlog() defers none meanwhile.
@@ -347,6 +348,17 @@ struct Service::Impl {
 
   // Work since the last checkpoint.
   store::Checkpoint pending;
+  std::string journal_scratch;
+
+  // An applied event joins the pending journal in its binary form: a quarter of the JSON's
+  // bytes to compress and write, and no text to parse on a restart (catching up on 2.2 M
+  // events, the checkpoint thread's CPU fell from 1.0-1.2 to 0.4-0.5 s; a restart from
+  // 2.0-2.1 to 1.3 s).
+  void journal(std::int32_t partition, const Event& e) {
+    journal_scratch.clear();
+    append_binary(e, journal_scratch);
+    pending.journal.append(partition, journal_scratch);
+  }
   std::size_t pending_messages = 0;
   Clock::time_point last_checkpoint = Clock::now();
 
@@ -413,6 +425,7 @@ struct Service::Impl {
     in_memory.clear();
     EventDecoder decoder;
     std::uint64_t n = 0;
+    std::uint64_t unreadable = 0;
     const std::uint64_t total = store->journal_size();
     projection.reserve_events(total);  // the index of ids seen never regrows on the way
     projection.defer_figures();        // computed once at the end: about 40 % less work
@@ -434,8 +447,8 @@ struct Service::Impl {
       ring[next].events.clear();
       ring[next].hashes.clear();
     };
-    store->replay([&](std::int32_t partition, std::string_view json) {
-      auto d = decoder.decode(json);
+    store->replay([&](std::int32_t partition, std::string_view entry) {
+      auto d = decode_stored(entry, decoder);
       if (auto* e = std::get_if<Event>(&d)) {
         const bool mine = partition != store::kReferencePartition && (!keep || keep->count(partition) > 0);
         if (partition != store::kReferencePartition) journaled.insert(partition);
@@ -443,6 +456,8 @@ struct Service::Impl {
         if (mine || is_reference(e->type())) {  // hashed by the fold thread, which defers
           ring[next].events.push_back(std::move(*e));
         }
+      } else {
+        ++unreadable;
       }
       if (ring[next].events.size() == kBatchMessages) flush();
       if (++n % 1000000 == 0 && !o.quiet) {
@@ -455,6 +470,10 @@ struct Service::Impl {
     drain();
     projection.materialize_figures();
     applied = projection.stats().events_applied;
+    if (unreadable > 0) {  // damage RocksDB's checksums did not catch: say so, go on with the rest
+      std::fprintf(stderr, "naervaer aggregate: %llu journal entries could not be read and were left out\n",
+                   static_cast<unsigned long long>(unreadable));
+    }
     if (!o.quiet && n > 0) {
       std::fprintf(stderr, "naervaer aggregate: rebuilt %llu events from the journal in %.2f s\n",
                    static_cast<unsigned long long>(n), std::chrono::duration<double>(Clock::now() - started).count());
@@ -515,7 +534,7 @@ struct Service::Impl {
         r = projection.apply(*e);
         ++generation;
       }
-      if (r.outcome == Outcome::kApplied) pending.journal.append(store::kReferencePartition, m.value);
+      if (r.outcome == Outcome::kApplied) journal(store::kReferencePartition, *e);
     };
     for (const kafka::Message& m : messages) {
       apply_if_reference(m);
@@ -666,8 +685,7 @@ struct Service::Impl {
       switch (b.results[i].outcome) {
         case Outcome::kApplied:
           ++applied;
-          // The message as received: it decoded to this event, and decodes to it again.
-          pending.journal.append(m.partition, m.value);
+          journal(m.partition, b.events[i]);
           newest_recorded_ms = std::max(newest_recorded_ms, b.events[i].recorded_at_ms);
           break;
         case Outcome::kDuplicate:

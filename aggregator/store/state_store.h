@@ -29,7 +29,8 @@ inline constexpr std::int32_t kReferencePartition = -1;
 
 // The events of one checkpoint, packed as they arrive into the bytes of one journal
 // segment: records [partition: 4 bytes][length: 4 bytes][event], big-endian. One buffer,
-// not an allocation per event.
+// not an allocation per event. The store does not read the events: the aggregator writes
+// their binary form (naervaer/projections/binary.h); older journals hold JSON.
 class JournalSegment {
  public:
   JournalSegment() = default;
@@ -47,7 +48,7 @@ class JournalSegment {
   JournalSegment& operator=(const JournalSegment&) = delete;
   ~JournalSegment() = default;
 
-  void append(std::int32_t partition, std::string_view event_json);
+  void append(std::int32_t partition, std::string_view event);
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   [[nodiscard]] const std::string& bytes() const noexcept { return bytes_; }
@@ -88,7 +89,7 @@ class StateStore {
   [[nodiscard]] std::map<std::int32_t, std::int64_t> reference_offsets() const;
   [[nodiscard]] std::uint64_t journal_size() const noexcept;
   // Calls f for every journal entry in order; stops early when f returns false.
-  void replay(const std::function<bool(std::int32_t partition, std::string_view event_json)>& f) const;
+  void replay(const std::function<bool(std::int32_t partition, std::string_view event)>& f) const;
   // Disk used: SST files plus memtables (RocksDB's own estimate).
   [[nodiscard]] std::uint64_t size_bytes() const;
 
