@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -14,9 +15,17 @@ namespace naervaer::store {
 namespace {
 
 // Keys: "j" + big-endian segment number (the journal, in apply order, one segment per
-// checkpoint), "o/<topic>/" + big-endian
-// partition (next offset of the group consumer), "r/<topic>/" + partition (next offset of
-// the reference reader), "m/seq" (the next journal sequence).
+// checkpoint), "o2/<topic>/" + big-endian partition (next offset of the group consumer),
+// "r2/<topic>/" + partition (next offset of the reference reader), "m/seq" (the next
+// journal sequence).
+//
+// Offsets moved from "o/" and "r/" to "o2/" and "r2/" when the journal began to hold
+// events in their binary form (2026-11-23). A version from before reads only the old keys,
+// and skips binary entries as undecodable: rolled back to, it resumes from the offsets of
+// the last checkpoint it wrote itself and consumes again what came after (from Kafka,
+// whose production retention is unlimited), instead of skipping those events for good.
+// This version reads both and resumes from the later offset of each partition: everything
+// before it is in the journal, in one form or the other.
 std::string be64(std::uint64_t v) {
   std::string s(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8) s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
@@ -41,15 +50,15 @@ std::uint64_t from_be64(std::string_view s) {
   return v;
 }
 
-std::map<std::int32_t, std::int64_t> read_offsets(rocksdb::DB& db, const std::string& prefix) {
-  std::map<std::int32_t, std::int64_t> out;
+// Adds the offsets under `prefix` to `out`, keeping the later offset of a partition.
+void read_offsets(rocksdb::DB& db, const std::string& prefix, std::map<std::int32_t, std::int64_t>& out) {
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
-    out[static_cast<std::int32_t>(from_be64(key.substr(prefix.size())))] =
-        static_cast<std::int64_t>(from_be64(std::string_view(it->value().data(), it->value().size())));
+    std::int64_t& offset = out[static_cast<std::int32_t>(from_be64(key.substr(prefix.size())))];
+    offset = std::max(offset,
+                      static_cast<std::int64_t>(from_be64(std::string_view(it->value().data(), it->value().size()))));
   }
-  return out;
 }
 
 // A journal segment is stored zstd-compressed (one frame, its size in the header). Every
@@ -86,6 +95,8 @@ struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::string offset_prefix;
   std::string reference_prefix;
+  std::string old_offset_prefix;  // before the binary journal: read, never written
+  std::string old_reference_prefix;
   std::uint64_t next_seq = 0;                                    // events in the journal
   std::uint64_t next_segment = 0;                                // journal segments (one per checkpoint)
   std::unique_ptr<ZSTD_CCtx, FreeZstd> zstd{ZSTD_createCCtx()};  // the writer's, kept between checkpoints
@@ -132,8 +143,16 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   }
   if (!st.ok()) throw std::runtime_error("cannot open state directory " + dir.string() + ": " + st.ToString());
   impl_->db.reset(db);
-  impl_->offset_prefix = "o/" + topic + "/";
-  impl_->reference_prefix = "r/" + topic + "/";
+  impl_->offset_prefix = "o2/" + topic + "/";
+  impl_->reference_prefix = "r2/" + topic + "/";
+  impl_->old_offset_prefix = "o/" + topic + "/";
+  impl_->old_reference_prefix = "r/" + topic + "/";
+  // A frame checksum: a flipped byte in a segment is reported, never decoded as other data.
+  for (const auto& [parameter, value] : {std::pair{ZSTD_c_compressionLevel, kZstdLevel}, {ZSTD_c_checksumFlag, 1}}) {
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(impl_->zstd.get(), parameter, value))) {
+      throw std::runtime_error("cannot set up zstd for the journal");
+    }
+  }
   std::string seq;
   const rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), "m/seq", &seq);
   if (s.ok() && seq.size() == 16) {
@@ -156,7 +175,7 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
     const std::string& raw = c.journal.bytes();
     std::string& z = impl_->compressed;
     z.resize(ZSTD_compressBound(raw.size()));
-    const std::size_t n = ZSTD_compressCCtx(impl_->zstd.get(), z.data(), z.size(), raw.data(), raw.size(), kZstdLevel);
+    const std::size_t n = ZSTD_compress2(impl_->zstd.get(), z.data(), z.size(), raw.data(), raw.size());
     if (ZSTD_isError(n)) return {false, std::string("cannot compress the journal: ") + ZSTD_getErrorName(n)};
     if (rocksdb::Status s = batch.Put("j" + be64(segment_seq), rocksdb::Slice(z.data(), n)); !s.ok()) {
       return {false, s.ToString()};
@@ -182,11 +201,17 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
 }
 
 std::map<std::int32_t, std::int64_t> StateStore::next_offsets() const {
-  return read_offsets(*impl_->db, impl_->offset_prefix);
+  std::map<std::int32_t, std::int64_t> out;
+  read_offsets(*impl_->db, impl_->old_offset_prefix, out);
+  read_offsets(*impl_->db, impl_->offset_prefix, out);
+  return out;
 }
 
 std::map<std::int32_t, std::int64_t> StateStore::reference_offsets() const {
-  return read_offsets(*impl_->db, impl_->reference_prefix);
+  std::map<std::int32_t, std::int64_t> out;
+  read_offsets(*impl_->db, impl_->old_reference_prefix, out);
+  read_offsets(*impl_->db, impl_->reference_prefix, out);
+  return out;
 }
 
 std::uint64_t StateStore::journal_size() const noexcept {

@@ -4,11 +4,19 @@
 #include <limits>
 #include <type_traits>
 
+#include "naervaer/projections/calendar.h"
 #include "naervaer/projections/decode.h"
 
 namespace naervaer {
 
 namespace {
+
+// The binary form stores enums by value: these values are part of it.
+static_assert(static_cast<int>(EventType::kUnitRegistered) == 0 && static_cast<int>(EventType::kFollowupRecorded) == 8);
+static_assert(static_cast<int>(AbsenceKind::kSelfCertified) == 0 &&
+              static_cast<int>(AbsenceKind::kDoctorCertified) == 1);
+static_assert(static_cast<int>(FollowupStep::kFollowupPlan) == 0 &&
+              static_cast<int>(FollowupStep::kDialogueMeeting2) == 3);
 
 class Writer {
  public:
@@ -268,6 +276,36 @@ EventBody read_body(Reader& r, EventType type) {
   return {};
 }
 
+// What the projection's arithmetic relies on: dates within the supported calendar, `to` not
+// before `from`, percents within 0-100 %. The other rules of the contract were checked when
+// the event was first decoded; the journal's frames carry a checksum against damage.
+bool in_range(Hundredths h) {
+  return h >= 0 && h <= kFullPercent;
+}
+bool in_range(Date from, const std::optional<Date>& to) {
+  return calendar::is_supported(from) && (!to || (calendar::is_supported(*to) && *to >= from));
+}
+bool plausible(const EventBody& body) {
+  return std::visit(
+      [](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, TargetSet>) {
+          return in_range(e.attendance_target) && (!e.absence_threshold || in_range(*e.absence_threshold));
+        } else if constexpr (std::is_same_v<T, EmploymentSet>) {
+          return in_range(e.from, e.to) && in_range(e.fte);
+        } else if constexpr (std::is_same_v<T, AbsenceSet>) {
+          return in_range(e.from, e.to) && in_range(e.grade);
+        } else if constexpr (std::is_same_v<T, MeasureSet>) {
+          return in_range(e.from, e.to);
+        } else if constexpr (std::is_same_v<T, FollowupRecorded>) {
+          return calendar::is_supported(e.date);
+        } else {
+          return true;
+        }
+      },
+      body);
+}
+
 }  // namespace
 
 void append_binary(const Event& e, std::string& out) {
@@ -288,7 +326,7 @@ std::optional<Event> decode_binary(std::string_view bytes) {
   e.recorded_at_ms = r.integer();
   if (!r.ok()) return std::nullopt;
   e.body = read_body(r, type);
-  if (!r.ok() || !r.at_end()) return std::nullopt;
+  if (!r.ok() || !r.at_end() || !plausible(e.body)) return std::nullopt;
   return e;
 }
 

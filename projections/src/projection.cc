@@ -158,6 +158,14 @@ bool absence_before(const AbsenceRec& a, const AbsenceRec& b) noexcept {
 }  // namespace
 
 struct Projection::State {
+  State() = default;
+  // `own` points into this object: a copy or a move would point into the old one.
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  State(State&&) = delete;
+  State& operator=(State&&) = delete;
+  ~State() = default;
+
   Date as_of;
   ProjectionOptions options;
   ProjectionStats counters;
@@ -204,6 +212,8 @@ struct Projection::State {
   };
   std::vector<Counted> stale;
   std::vector<std::uint8_t> is_stale;  // by employee
+  std::uint64_t refigured = 0;         // persons whose deferred figures were computed
+  std::uint64_t refigured_on_two_threads = 0;
 
   ApplyResult apply(const Event& event, const EventHashes& hashes);
 
@@ -300,11 +310,13 @@ struct Projection::State {
   // While deferring, the fold thread has time to spare: it creates the chunks that the
   // employment's figures will be written to, so that materialize() finds its memory
   // mapped and zeroed (first touches are slow here: see docs/decisions.md, "Memory").
+  // Lost days only up to the as-of date: an employment recorded to end in 2099 would
+  // otherwise reserve 16 KiB of lost days for every 256 working days up to then.
   void reserve_days(const EmploymentRec& m) {
     const std::int32_t a = calendar::workday_index(std::max(m.from, calendar::kFirstSupported));
-    const std::int32_t b = calendar::workday_index(effective_end(m, as_of) + 1);
-    units[m.unit].contracted.reserve(a, b);
-    units[m.unit].lost.reserve(a, b);
+    const Date end = effective_end(m, as_of);
+    units[m.unit].contracted.reserve(a, calendar::workday_index(end + 1));
+    units[m.unit].lost.reserve(a, calendar::workday_index(std::min(end, as_of) + 1));
   }
 
   // Called before an employee's records change while deferring.
@@ -331,7 +343,28 @@ struct Projection::State {
   // one series for all, are summed apart by the second thread and added at the end.
   static constexpr std::size_t kParallelFrom = 1024;
 
+  // A materialize() that failed (out of memory, no thread) left some persons refigured and
+  // others not: the next one recomputes every figure from the records instead.
+  bool recompute_pending = false;
+
   void materialize() {
+    if (recompute_pending) {
+      recompute_all();
+      recompute_pending = false;
+      deferring = false;
+      return;
+    }
+    try {
+      refigure_stale();
+    } catch (...) {
+      for (const Counted& c : stale) is_stale[c.employee] = 0;
+      stale.clear();
+      recompute_pending = true;  // still deferred: no figure is read until it succeeds
+      throw;
+    }
+  }
+
+  void refigure_stale() {
     std::vector<std::size_t> halves[2];
     std::vector<std::size_t> both;
     const bool parallel = stale.size() >= kParallelFrom;
@@ -369,8 +402,10 @@ struct Projection::State {
       second.join();
       if (second_error) std::rethrow_exception(second_error);
       unmatched.add(unmatched_second);
+      refigured_on_two_threads += halves[0].size() + halves[1].size();
     }
     for (std::size_t i : both) refigure(stale[i], own);
+    refigured += stale.size();
     stale.clear();
     stale.shrink_to_fit();  // a catch-up's list is not needed again
     deferring = false;
@@ -1216,6 +1251,8 @@ ProjectionStats Projection::stats() const {
   }
   st.measures = s_->measures.size();
   st.remembered_event_ids = s_->event_ids.size();
+  st.persons_refigured = s_->refigured;
+  st.persons_refigured_on_two_threads = s_->refigured_on_two_threads;
   s_->memory(st);
   return st;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "event_builders.h"
@@ -121,6 +122,45 @@ TEST(BinaryEventTest, AStoredEventIsReadInEitherFormAndDamageIsRejected) {
     ASSERT_TRUE(std::holds_alternative<Rejection>(damaged));
     EXPECT_EQ(std::get<Rejection>(damaged).reason, Reason::kMalformedJson);
   }
+}
+
+TEST(BinaryEventTest, LengthsCountsAndNumbersBeyondTheInputOrTheirRangeAreRefused) {
+  const auto with_tail = [](std::initializer_list<std::uint8_t> tail) {
+    // A measure_cancelled with event_id "e" and recorded_at 0, then the given bytes.
+    std::string b = {kBinaryEventTag, static_cast<char>(EventType::kMeasureCancelled), 1, 'e', 0};
+    for (std::uint8_t t : tail) b.push_back(static_cast<char>(t));
+    return b;
+  };
+  ASSERT_TRUE(decode_binary(with_tail({1, 'm'})).has_value());  // measure_id "m"
+  // A measure_id length of 2^63: far beyond the input.
+  EXPECT_FALSE(decode_binary(with_tail({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 'm'})));
+  // A varint longer than ten bytes.
+  EXPECT_FALSE(decode_binary(with_tail({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})));
+  // A measure_set claiming a billion units in a few bytes.
+  std::string many = {kBinaryEventTag, static_cast<char>(EventType::kMeasureSet), 1, 'e', 0, 1, 'm'};
+  for (char c : {'\x80', '\x94', '\xeb', '\xdc', '\x03'}) many.push_back(c);
+  many += std::string("\x01u\x01n\x00\x00\x00", 7);
+  EXPECT_FALSE(decode_binary(many).has_value());
+
+  testing::EventFactory f;
+  const auto refused = [](Event e) {
+    std::string b;
+    append_binary(e, b);
+    return !decode_binary(b).has_value();
+  };
+  Event e = f.employment("p", "m", "u", "2010-01-01", 100);
+  std::get<EmploymentSet>(e.body).from = Date(std::numeric_limits<std::int32_t>::max());  // no calendar date
+  EXPECT_TRUE(refused(e));
+  e = f.employment("p", "m", "u", "2010-01-01", 100, "2009-12-31");  // to before from
+  EXPECT_TRUE(refused(e));
+  e = f.employment("p", "m", "u", "2010-01-01", 100);
+  std::get<EmploymentSet>(e.body).fte = kFullPercent + 1;
+  EXPECT_TRUE(refused(e));
+  e = f.doctor("p", "a", "2010-01-01", "2010-01-05");
+  std::get<AbsenceSet>(e.body).grade = -1;
+  EXPECT_TRUE(refused(e));
+  e = f.make(FollowupRecorded{"p", FollowupStep::kFollowupPlan, Date::from_ymd(2300, 1, 1)});
+  EXPECT_TRUE(refused(e));
 }
 
 TEST(BinaryEventTest, RandomBytesNeverCrashTheDecoder) {

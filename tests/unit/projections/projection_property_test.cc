@@ -281,9 +281,11 @@ TEST(ProjectionPropertyTest, ManyPersonsMaterializeOnTwoThreadsToTheSameFigures)
     std::vector<Event> history;
     deferred.defer_figures();
     constexpr int kEvents = 24000;
+    std::uint64_t first_on_two_threads = 0;
     for (int i = 0; i < kEvents; ++i) {
       if (i == kEvents / 2) {
         deferred.materialize_figures();
+        first_on_two_threads = deferred.stats().persons_refigured_on_two_threads;
         deferred.defer_figures();
       }
       const Event e = gen.next(history);
@@ -295,6 +297,11 @@ TEST(ProjectionPropertyTest, ManyPersonsMaterializeOnTwoThreadsToTheSameFigures)
       }
     }
     deferred.materialize_figures();
+    // Both materializations took the two-thread path, and left persons for the end.
+    const ProjectionStats st = deferred.stats();
+    ASSERT_GT(first_on_two_threads, 0U);
+    ASSERT_GT(st.persons_refigured_on_two_threads, first_on_two_threads);
+    ASSERT_LT(st.persons_refigured_on_two_threads, st.persons_refigured);
     ASSERT_GT(eager.unmatched_absence_days(), 0) << "the scenario must have unmatched days";
     ASSERT_EQ(deferred.unmatched_absence_days(), eager.unmatched_absence_days()) << "seed " << seed;
     expect_equal_to_reference(deferred, rec, seed);

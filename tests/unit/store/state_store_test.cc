@@ -118,6 +118,69 @@ TEST_F(StateStoreTest, UncompressedSegmentsOfOlderVersionsStillReplay) {
   EXPECT_EQ(replay_all(store), expected);
 }
 
+TEST_F(StateStoreTest, OffsetsOfOlderVersionsAreReadAndTheLaterOfEachPartitionWins) {
+  const auto key = [](const std::string& prefix, std::uint64_t partition) {
+    std::string k = prefix;
+    for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((partition >> shift) & 0xff));
+    return k;
+  };
+  const auto value = [&](std::uint64_t offset) { return key("", offset); };
+  {
+    // Offsets as a version before the binary journal wrote them.
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), &db).ok());
+    std::unique_ptr<rocksdb::DB> owner(db);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key("o/events/", 0), value(50)).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key("o/events/", 1), value(500)).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key("r/events/", 4), value(7)).ok());
+  }
+  {
+    StateStore store(dir_, "events");
+    EXPECT_EQ(store.next_offsets(), (std::map<std::int32_t, std::int64_t>{{0, 50}, {1, 500}}));
+    Checkpoint c;
+    c.next_offsets = {{0, 100}, {1, 200}, {2, 300}};
+    ASSERT_TRUE(store.commit(c).ok);
+  }
+  StateStore store(dir_, "events");
+  EXPECT_EQ(store.next_offsets(), (std::map<std::int32_t, std::int64_t>{{0, 100}, {1, 500}, {2, 300}}));
+  EXPECT_EQ(store.reference_offsets(), (std::map<std::int32_t, std::int64_t>{{4, 7}}));
+  // The old keys stay as the old version left them: rolled back to, it resumes from there.
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_.string(), &db).ok());
+  std::unique_ptr<rocksdb::DB> owner(db);
+  std::string old;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key("o/events/", 0), &old).ok());
+  EXPECT_EQ(old, value(50));
+}
+
+TEST_F(StateStoreTest, AFlippedByteInASegmentIsReportedNotMisread) {
+  {
+    StateStore store(dir_, "events");
+    Checkpoint c;
+    for (int i = 0; i < 1000; ++i) c.journal.append(0, "event " + std::to_string(i * 7919));
+    ASSERT_TRUE(store.commit(c).ok);
+  }
+  {
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.string(), &db).ok());
+    std::unique_ptr<rocksdb::DB> owner(db);
+    const std::string key = std::string("j") + std::string(8, '\0');
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    value[value.size() / 2] = static_cast<char>(value[value.size() / 2] ^ 0x04);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  StateStore store(dir_, "events");
+  try {
+    (void)replay_all(store);
+    FAIL() << "a segment with a flipped byte replayed";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("journal segment is damaged"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(StateStoreTest, ADamagedSegmentIsReportedNotMisread) {
   {
     StateStore store(dir_, "events");

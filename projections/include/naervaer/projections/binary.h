@@ -30,7 +30,9 @@ inline constexpr char kBinaryEventTag = '\x01';
 void append_binary(const Event& e, std::string& out);
 
 // The event that `bytes` (exactly one binary form) holds; none when it is truncated, has
-// bytes left over, or holds a value no valid event has (an unknown type or enum).
+// bytes left over, or holds a value the projection cannot take: an unknown type or enum, a
+// date outside the supported calendar, `to` before `from`, a percent outside 0-100 %.
+// (The contract's other rules were checked when the event was first decoded.)
 [[nodiscard]] std::optional<Event> decode_binary(std::string_view bytes);
 
 class EventDecoder;

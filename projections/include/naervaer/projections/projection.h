@@ -88,6 +88,10 @@ struct ProjectionStats {
   std::size_t absences = 0;
   std::size_t measures = 0;
   std::size_t remembered_event_ids = 0;
+  // Persons whose deferred figures were computed (materialize_figures), in all and by the
+  // two-thread path.
+  std::uint64_t persons_refigured = 0;
+  std::uint64_t persons_refigured_on_two_threads = 0;
   // Estimates of the heap the state holds, in total and by part.
   std::size_t memory_bytes = 0;
   std::size_t unit_day_bytes = 0;  // per-unit, per-working-day figures
@@ -132,7 +136,9 @@ class Projection {
   // retracted and re-added at every correction or growing case. While deferred, the figure
   // queries (figures, series, all_units, own_day, unmatched_absence_days) throw
   // std::logic_error; records, targets, headcounts, follow-ups and counts stay current.
-  // set_as_of() materializes first. Materializing ends the deferral.
+  // set_as_of() to another date materializes first. Materializing ends the deferral; if it
+  // throws (out of memory), the figures stay deferred and the next call recomputes them
+  // all from the records.
   void defer_figures() noexcept;
   void materialize_figures();
   [[nodiscard]] bool figures_deferred() const noexcept;
