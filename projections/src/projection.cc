@@ -349,6 +349,7 @@ struct Projection::State {
 
   void materialize() {
     if (recompute_pending) {
+      forget_stale();  // including persons changed since the failure: all are recomputed
       recompute_all();
       recompute_pending = false;
       deferring = false;
@@ -357,11 +358,15 @@ struct Projection::State {
     try {
       refigure_stale();
     } catch (...) {
-      for (const Counted& c : stale) is_stale[c.employee] = 0;
-      stale.clear();
+      forget_stale();
       recompute_pending = true;  // still deferred: no figure is read until it succeeds
       throw;
     }
+  }
+
+  void forget_stale() {
+    for (const Counted& c : stale) is_stale[c.employee] = 0;
+    stale.clear();
   }
 
   void refigure_stale() {
