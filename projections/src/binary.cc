@@ -1,5 +1,6 @@
 #include "naervaer/projections/binary.h"
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -24,12 +25,15 @@ class Writer {
 
   void byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
 
-  void varint(std::uint64_t v) {
+  void varint(std::uint64_t v) {  // built on the stack, appended once (not a byte at a time)
+    std::array<char, 10> bytes{};
+    std::size_t n = 0;
     while (v >= 0x80) {
-      byte(static_cast<std::uint8_t>(v | 0x80));
+      bytes[n++] = static_cast<char>(v | 0x80);
       v >>= 7;
     }
-    byte(static_cast<std::uint8_t>(v));
+    bytes[n++] = static_cast<char>(v);
+    out_.append(bytes.data(), n);
   }
 
   void integer(std::int64_t v) {  // zigzag: small negative numbers stay short
