@@ -280,21 +280,16 @@ struct Service::Impl {
   // backlog of re-sent duplicates over-reserves; beyond 48 M events the index grows as
   // before, so the table made at once stays at 1.5 GiB at most (2^26 slots of 24 bytes).
   void reserve_for_backlog() {
-    const auto progress = consumer->progress();
-    if (progress.empty()) return;
-    std::uint64_t backlog = 0;
-    for (const kafka::PartitionProgress& p : progress) {
-      if (p.high_watermark < 0) return;  // not known yet: again after the next poll
-      backlog += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
-    }
+    const std::optional<std::uint64_t> backlog = consumer_backlog();
+    if (!backlog) return;  // not known yet: again after the next poll
     backlog_reserved = true;
     constexpr std::uint64_t kMostReserved = std::uint64_t{48} << 20;
-    const std::uint64_t events = std::min(kMostReserved, applied.load() + backlog);
+    const std::uint64_t events = std::min(kMostReserved, applied.load() + *backlog);
     std::unique_lock lock(projection_mutex);  // waits for a fold in progress
     projection.reserve_events(events);
     // More to fold than folded so far (a first start, a long outage): the per-day figures
     // wait until the backlog is folded or somebody asks for them (CurrentFigures).
-    if (backlog > applied.load() && figure_readers.load() == 0) {
+    if (*backlog > applied.load() && figure_readers.load() == 0) {
       projection.defer_figures();
       deferred_at = Clock::now();
       maybe_deferred = true;
@@ -330,12 +325,17 @@ struct Service::Impl {
     Reading reading_;
   };
 
-  // Every assigned partition consumed to its high watermark.
-  [[nodiscard]] bool caught_up() const {
+  // Messages not yet consumed, summed over the assigned partitions; none before the
+  // partitions are registered and their high watermarks known.
+  [[nodiscard]] std::optional<std::uint64_t> consumer_backlog() const {
     const auto progress = consumer->progress();
-    return std::all_of(progress.begin(), progress.end(), [](const kafka::PartitionProgress& p) {
-      return p.high_watermark >= 0 && p.next_offset >= p.high_watermark;
-    });
+    if (progress.empty()) return std::nullopt;
+    std::uint64_t total = 0;
+    for (const kafka::PartitionProgress& p : progress) {
+      if (p.high_watermark < 0) return std::nullopt;
+      total += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
+    }
+    return total;
   }
 
   void materialize_figures(const char* why) {
@@ -1011,7 +1011,7 @@ int Service::run(const std::atomic<bool>& stop) {
     // Room for this batch; with nothing new to overlap, everything in flight is finished.
     m.finish_folded(batch.messages.empty() ? 0 : Impl::kBatchesInFlight - 1);
     // Nothing in flight, nothing came for a while and nothing is left: the backlog is folded.
-    if (idle && batch.messages.empty() && m.maybe_deferred.load() && m.caught_up()) {
+    if (idle && batch.messages.empty() && m.maybe_deferred.load() && m.consumer_backlog() == 0U) {
       m.materialize_figures("caught up");
     }
     if (!batch.messages.empty()) {
@@ -1046,14 +1046,9 @@ int Service::run(const std::atomic<bool>& stop) {
 
 std::optional<std::int64_t> Service::lag() const {
   if (!impl_->ready.load()) return std::nullopt;
-  std::int64_t total = 0;
-  const auto progress = impl_->consumer->progress();
-  if (progress.empty()) return std::nullopt;  // assigned, but the partitions not registered yet
-  for (const kafka::PartitionProgress& p : progress) {
-    if (p.high_watermark < 0) return std::nullopt;  // not known yet
-    total += std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
-  }
-  return total;
+  const std::optional<std::uint64_t> backlog = impl_->consumer_backlog();
+  if (!backlog) return std::nullopt;
+  return static_cast<std::int64_t>(*backlog);
 }
 
 void Service::read_projection(const std::function<void(const Projection&)>& read) const {

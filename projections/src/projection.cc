@@ -150,6 +150,14 @@ void widen(std::optional<Period>& range, std::optional<Period> add) {
   range->end = std::max(range->end, add->end);
 }
 
+// Room for n records, growing by half: assign() or insert() alone would reallocate to
+// the exact size on every new absence (growing by half made folding 2.2 M generated events
+// about 15 % faster).
+template <class T>
+void reserve_growing_by_half(std::vector<T>& v, std::size_t n) {
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() * 3 / 2));
+}
+
 // Absences are kept sorted by start (then id, so the order is deterministic).
 bool absence_before(const AbsenceRec& a, const AbsenceRec& b) noexcept {
   return a.from != b.from ? a.from < b.from : a.id < b.id;
@@ -623,9 +631,7 @@ struct Projection::State {
       mark_stale(ei);
       if (it != emp.absences.end()) emp.absences.erase(it);
       if (rec) {
-        if (emp.absences.size() == emp.absences.capacity()) {
-          emp.absences.reserve(std::max<std::size_t>(4, emp.absences.size() * 3 / 2));
-        }
+        reserve_growing_by_half(emp.absences, emp.absences.size() + 1);
         emp.absences.insert(std::upper_bound(emp.absences.begin(), emp.absences.end(), *rec, absence_before), *rec);
       }
       return;
@@ -645,11 +651,7 @@ struct Projection::State {
     widen(range, case_hull(after, cases_scratch2, id));
     lose(emp.employments, emp.absences, cases_scratch, *range, -1, as_of);
     lose(emp.employments, after, cases_scratch2, *range, +1, as_of);
-    // assign() alone would reallocate to the exact size on every new absence (growing by
-    // half instead made folding 2.2 M generated events about 15 % faster).
-    if (after.size() > emp.absences.capacity()) {
-      emp.absences.reserve(std::max(after.size(), emp.absences.size() * 3 / 2));
-    }
+    reserve_growing_by_half(emp.absences, after.size());
     emp.absences.assign(after.begin(), after.end());
   }
 
@@ -720,6 +722,16 @@ struct Projection::State {
     return {calendar::workday_index(p.start), calendar::workday_index(end + 1)};
   }
 
+  // In a loop over employees (the k-th of n is employees[employee_at(k)]): the records are
+  // scattered in memory, and a miss per employee was half of such a loop's time. Each
+  // record is loaded 16 steps early, its employments 8 steps early.
+  template <class EmployeeAt>
+  void prefetch_ahead(std::size_t k, std::size_t n, EmployeeAt employee_at) const {
+    constexpr std::size_t kAhead = 8;
+    if (k + 2 * kAhead < n) __builtin_prefetch(&employees[employee_at(k + 2 * kAhead)]);
+    if (k + kAhead < n) __builtin_prefetch(employees[employee_at(k + kAhead)].employments.data());
+  }
+
   // Distinct employees with at least one contracted working day in each period, within
   // the subtree of `root` (DOMAIN.md §7). Periods sorted and disjoint.
   std::vector<std::int32_t> headcounts(UnitId root, const std::vector<Period>& periods) const {
@@ -743,10 +755,8 @@ struct Projection::State {
     for (std::int32_t ti = units[root].tin; ti < units[root].tout; ++ti) {
       const UnitId u = tour[static_cast<std::size_t>(ti)];
       const auto& members = units[u].members;
-      constexpr std::size_t kAhead = 8;  // as in all_units: the records are scattered in memory
       for (std::size_t k = 0; k < members.size(); ++k) {
-        if (k + 2 * kAhead < members.size()) __builtin_prefetch(&employees[members[k + 2 * kAhead]]);
-        if (k + kAhead < members.size()) __builtin_prefetch(employees[members[k + kAhead]].employments.data());
+        prefetch_ahead(k, members.size(), [&](std::size_t i) { return members[i]; });
         if (k > 0 && members[k] == members[k - 1]) continue;
         const Period span = employee_span[members[k]];
         if (span.end < first || span.start > last) continue;
@@ -1070,12 +1080,8 @@ std::vector<std::vector<Figures>> Projection::all_units(std::span<const Period> 
     return lo <= hi && calendar::working_days(lo, hi) > 0;
   };
   std::vector<UnitId> path;
-  // The records are scattered in memory and a miss per employee was half of this loop's
-  // time: load each employee's record, then its employments, a few iterations early.
-  constexpr std::size_t kAhead = 8;
   for (std::size_t ei = 0; ei < s.employees.size(); ++ei) {
-    if (ei + 2 * kAhead < s.employees.size()) __builtin_prefetch(&s.employees[ei + 2 * kAhead]);
-    if (ei + kAhead < s.employees.size()) __builtin_prefetch(s.employees[ei + kAhead].employments.data());
+    s.prefetch_ahead(ei, s.employees.size(), [](std::size_t i) { return i; });
     const Period span = s.employee_span[ei];
     if (span.end < first || span.start > last) continue;
     const auto& employments = s.employees[ei].employments;
