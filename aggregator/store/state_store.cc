@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <stdexcept>
 #include <thread>
 
@@ -50,15 +51,20 @@ std::uint64_t from_be64(std::string_view s) {
   return v;
 }
 
-// Adds the offsets under `prefix` to `out`, keeping the later offset of a partition.
-void read_offsets(rocksdb::DB& db, const std::string& prefix, std::map<std::int32_t, std::int64_t>& out) {
+// The offsets under any of the prefixes, the later one where a partition has several.
+std::map<std::int32_t, std::int64_t> read_offsets(rocksdb::DB& db, std::initializer_list<std::string_view> prefixes) {
+  std::map<std::int32_t, std::int64_t> out;
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::string_view key(it->key().data(), it->key().size());
-    std::int64_t& offset = out[static_cast<std::int32_t>(from_be64(key.substr(prefix.size())))];
-    offset = std::max(offset,
-                      static_cast<std::int64_t>(from_be64(std::string_view(it->value().data(), it->value().size()))));
+  for (const std::string_view prefix : prefixes) {
+    const rocksdb::Slice start(prefix.data(), prefix.size());
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      std::int64_t& offset = out[static_cast<std::int32_t>(from_be64(key.substr(prefix.size())))];
+      offset = std::max(offset,
+                        static_cast<std::int64_t>(from_be64(std::string_view(it->value().data(), it->value().size()))));
+    }
   }
+  return out;
 }
 
 // A journal segment is stored zstd-compressed (one frame, its size in the header). Every
@@ -201,17 +207,11 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
 }
 
 std::map<std::int32_t, std::int64_t> StateStore::next_offsets() const {
-  std::map<std::int32_t, std::int64_t> out;
-  read_offsets(*impl_->db, impl_->old_offset_prefix, out);
-  read_offsets(*impl_->db, impl_->offset_prefix, out);
-  return out;
+  return read_offsets(*impl_->db, {impl_->old_offset_prefix, impl_->offset_prefix});
 }
 
 std::map<std::int32_t, std::int64_t> StateStore::reference_offsets() const {
-  std::map<std::int32_t, std::int64_t> out;
-  read_offsets(*impl_->db, impl_->old_reference_prefix, out);
-  read_offsets(*impl_->db, impl_->reference_prefix, out);
-  return out;
+  return read_offsets(*impl_->db, {impl_->old_reference_prefix, impl_->reference_prefix});
 }
 
 std::uint64_t StateStore::journal_size() const noexcept {
