@@ -9,8 +9,6 @@
 #include <pthread.h>
 
 #include <array>
-#include <boost/json.hpp>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -25,13 +23,12 @@
 #include <thread>
 #include <variant>
 
-#include "api.h"
 #include "http_server.h"
 #include "naervaer/projections/binary.h"
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
+#include "serving.h"
 #include "state_store.h"
-#include "web_page.h"
 
 namespace naervaer {
 
@@ -53,153 +50,7 @@ Date local_today() {
   return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-namespace {
-
-// Per unit and window, the numerators and denominators as gauges, rendered on scrape from
-// one consistent state (never millions of live gauges). Masked units are absent.
-//
-// Written straight in the text exposition format rather than through prometheus-cpp's
-// MetricFamily and TextSerializer: with 1,000 units that is about 86,000 series, and the
-// generic path (a labelled object and an ostream write per series) took ~150 ms a scrape.
-class UnitFigures {
- public:
-  // `generation` changes (under the projection's write lock) whenever the projection does.
-  UnitFigures(const Projection& p, std::shared_mutex& m, const std::atomic<std::uint64_t>& generation)
-      : projection_(p), mutex_(m), generation_(generation) {}
-
-  // The text of an unchanged projection is kept: between imports a scrape costs a copy.
-  void render(std::string& out) const {
-    std::shared_lock lock(mutex_);
-    const std::uint64_t generation = generation_.load();
-    auto append_kept = [&] {
-      std::lock_guard cache_lock(cache_mutex_);
-      if (generation != cached_generation_) return false;
-      out.append(cache_);
-      return true;
-    };
-    if (append_kept()) return;
-    std::lock_guard render_lock(render_mutex_);
-    if (append_kept()) return;   // a concurrent scrape rendered it meanwhile
-    std::string& text = spare_;  // the buffer of the text before the kept one: no fresh memory
-    text.clear();
-    render_projection(text);
-    out.append(text);
-    std::lock_guard cache_lock(cache_mutex_);
-    std::swap(cache_, spare_);
-    cached_generation_ = generation;
-  }
-
- private:
-  void render_projection(std::string& out) const {
-    const Projection& p = projection_;
-    std::vector<Period> windows;
-    for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
-    const auto all = p.all_units(std::span<const Period>(windows));
-    // parent="..",sector="..",unit="..": the sector (the ancestor just below the root) lets
-    // Alertmanager route a unit's alerts to the HR advisers of its sector.
-    std::vector<std::string> unit_labels(p.unit_count());
-    for (UnitId u = 0; u < p.unit_count(); ++u) {
-      const UnitInfo& info = p.unit(u);
-      std::string_view sector;
-      if (info.parent) {
-        UnitId s = u;
-        while (p.unit(*p.unit(s).parent).parent) s = *p.unit(s).parent;
-        sector = p.unit(s).id;
-      }
-      unit_labels[u] = "parent=\"" + escape(info.parent ? p.unit(*info.parent).id : "") + "\",sector=\"" +
-                       escape(std::string(sector)) + "\",unit=\"" + escape(info.id) + "\"";
-    }
-    out.reserve(p.unit_count() * windows.size() * 1400);  // a no-op on the reused buffer
-    auto family = [&](const char* name, const char* help, auto&& value_of, const char* extra_label,
-                      std::span<const std::string_view> extra_values) {
-      out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
-      for (UnitId u = 0; u < p.unit_count(); ++u) {
-        for (std::size_t w = 0; w < windows.size(); ++w) {
-          const Figures& f = all[w][u];
-          if (f.masked) continue;
-          for (std::size_t k = 0; k < std::max<std::size_t>(1, extra_values.size()); ++k) {
-            out.append(name).append("{");
-            if (extra_label) out.append(extra_label).append("=\"").append(extra_values[k]).append("\",");
-            out.append(unit_labels[u]).append(",window=\"").append(to_string(kAllWindows[w])).append("\"} ");
-            number(out, value_of(f, k));
-            out.push_back('\n');
-          }
-        }
-      }
-    };
-    static constexpr std::string_view kKinds[] = {"self_certified", "doctor_certified"};
-    std::array<std::string_view, kDurationClassCount> classes{};
-    for (std::size_t c = 0; c < kDurationClassCount; ++c) classes[c] = to_string(kAllDurationClasses[c]);
-    family("naervaer_unit_contracted_workdays",
-           "Contracted workdays (avtalte dagsverk) of the unit and its descendants in the window",
-           [](const Figures& f, std::size_t) { return f.sums.contracted_workdays(); }, nullptr, {});
-    family("naervaer_unit_lost_workdays", "Lost workdays (tapte dagsverk) in the window",
-           [](const Figures& f, std::size_t) { return f.sums.lost_workdays(); }, nullptr, {});
-    family(
-        "naervaer_unit_lost_workdays_by_kind", "Lost workdays by kind of certification",
-        [](const Figures& f, std::size_t k) {
-          return static_cast<double>(k == 0 ? f.sums.lost_self : f.sums.lost_doctor) / kLostScale;
-        },
-        "kind", kKinds);
-    family(
-        "naervaer_unit_lost_workdays_by_duration", "Lost workdays by the duration class (days) of their case",
-        [](const Figures& f, std::size_t c) { return static_cast<double>(f.sums.lost_by_class[c]) / kLostScale; },
-        "duration", classes);
-    family("naervaer_unit_persons", "Distinct persons with a contracted workday in the window",
-           [](const Figures& f, std::size_t) { return static_cast<double>(f.headcount); }, nullptr, {});
-    // Targets and thresholds of the units shown (unmasked in some window).
-    for (int which = 0; which < 2; ++which) {
-      const char* name =
-          which == 0 ? "naervaer_unit_attendance_target_percent" : "naervaer_unit_absence_threshold_percent";
-      out.append("# HELP ").append(name).append(which == 0 ? " Attendance target of the unit this year"
-                                                           : " Absence threshold for follow-up of the unit this year");
-      out.append("\n# TYPE ").append(name).append(" gauge\n");
-      for (UnitId u = 0; u < p.unit_count(); ++u) {
-        bool shown = false;
-        for (std::size_t w = 0; w < windows.size(); ++w) shown = shown || !all[w][u].masked;
-        if (!shown) continue;
-        const TargetView t = p.target(u, p.as_of().year());
-        const std::optional<Hundredths> v = which == 0 ? t.attendance_target : t.absence_threshold;
-        if (!v) continue;
-        out.append(name).append("{").append(unit_labels[u]).append("} ");
-        number(out, *v / 100.0);
-        out.push_back('\n');
-      }
-    }
-  }
-
-  static std::string escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-      if (c == '\\' || c == '"') o.push_back('\\');
-      if (c == '\n') {
-        o.append("\\n");
-        continue;
-      }
-      o.push_back(c);
-    }
-    return o;
-  }
-
-  static void number(std::string& out, double v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
-  }
-
-  const Projection& projection_;
-  std::shared_mutex& mutex_;
-  const std::atomic<std::uint64_t>& generation_;
-  mutable std::mutex cache_mutex_;
-  mutable std::string cache_;
-  mutable std::mutex render_mutex_;  // one render at a time, into spare_
-  mutable std::string spare_;
-  mutable std::uint64_t cached_generation_ = std::numeric_limits<std::uint64_t>::max();
-};
-
-}  // namespace
-
-struct Service::Impl {
+struct Service::Impl final : ServingSource {
   ServiceOptions o;
   std::shared_mutex projection_mutex;
   Projection projection;
@@ -215,12 +66,12 @@ struct Service::Impl {
   std::set<std::int32_t> owned;      // the group's current assignment to this instance
   std::set<std::int32_t> in_memory;  // partitions whose person events are in the projection
   std::set<std::int32_t> journaled;  // partitions with person events in the journal
+  std::unique_ptr<Serving> serving;
   std::unique_ptr<http::Server> server;
   std::string dlq_topic;
 
   // Metrics.
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::shared_ptr<UnitFigures> unit_figures;
   prometheus::Family<prometheus::Counter>& events_total =
       prometheus::BuildCounter()
           .Name("naervaer_events_total")
@@ -264,7 +115,7 @@ struct Service::Impl {
 
   // Counters for /api/v1/status.
   std::atomic<std::uint64_t> applied{0}, duplicates{0}, rejected{0};
-  std::atomic<bool> ready{false};
+  std::atomic<bool> ready_flag{false};
   // Set with a deferral of the figures, cleared once they are current: spares the main
   // loop's idle check the write lock (set_as_of may have materialized already: a hint).
   std::atomic<bool> maybe_deferred{false};
@@ -524,7 +375,7 @@ struct Service::Impl {
     for (std::int32_t p : partitions) {
       if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
     }
-    ready = true;
+    ready_flag = true;
     backlog_reserved = false;
     return start;
   }
@@ -837,36 +688,28 @@ struct Service::Impl {
     if (folder.joinable()) folder.join();
   }
 
-  http::Response status_json() {
-    boost::json::array parts;
+  // ---- what serving reads (ServingSource) ----------------------------------------------
+
+  [[nodiscard]] bool ready() const override { return ready_flag.load(); }
+
+  [[nodiscard]] PipelineStatus status() override {
+    PipelineStatus st;
+    st.topic = o.topic;
+    st.events_applied = applied.load();
+    st.events_duplicate = duplicates.load();
+    st.events_rejected = rejected.load();
     for (const kafka::PartitionProgress& p : consumer->progress()) {
-      const std::int64_t lag_now =
-          p.high_watermark < 0 ? 0 : std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
-      parts.push_back(boost::json::object{{"topic", o.topic},
-                                          {"partition", p.partition},
-                                          {"next_offset", p.next_offset},
-                                          {"high_watermark", p.high_watermark},
-                                          {"lag", lag_now}});
+      st.partitions.push_back(PartitionStatus{p.partition, p.next_offset, p.high_watermark});
     }
-    Date as_of;
-    {
-      std::shared_lock lock(projection_mutex);
-      as_of = projection.as_of();
-    }
-    return {200, "application/json",
-            boost::json::serialize(boost::json::object{{"as_of", as_of.iso()},
-                                                       {"events_applied", applied.load()},
-                                                       {"events_duplicate", duplicates.load()},
-                                                       {"events_rejected", rejected.load()},
-                                                       {"partitions", std::move(parts)}})};
+    std::shared_lock lock(projection_mutex);
+    st.as_of = projection.as_of();
+    return st;
   }
 
-  // The lag gauge of each partition this instance is assigned; a revoked partition's gauge
-  // is removed, so no stale lag stays exported (another instance reports it now).
   std::mutex lag_mutex;
   std::map<std::int32_t, prometheus::Gauge*> lag_gauges;
 
-  http::Response metrics_text() {
+  void pipeline_metrics(std::string& out) override {
     {
       std::lock_guard lock(lag_mutex);
       std::map<std::int32_t, prometheus::Gauge*> assigned;
@@ -885,54 +728,21 @@ struct Service::Impl {
       lag_gauges = std::move(assigned);
     }
     state_bytes.Set(static_cast<double>(store->size_bytes()));
-    const CurrentFigures current(*this);
     {
+      const CurrentFigures current(*this);
       std::shared_lock lock(projection_mutex);
       as_of_gauge.Set(static_cast<double>(projection.as_of().days()) * 86400.0);
       unmatched.Set(static_cast<double>(projection.unmatched_absence_days()));
     }
-    std::ostringstream pipeline;
-    prometheus::TextSerializer().Serialize(pipeline, registry->Collect());
-    std::string body = pipeline.str();
-    unit_figures->render(body);
-    return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
+    std::ostringstream text;
+    prometheus::TextSerializer().Serialize(text, registry->Collect());
+    out.append(text.str());
   }
 
-  http::Response route(const http::Request& req) {
-    if (req.path == "/" || req.path == "/index.html") {
-      // The page changes with the binary, and runs no code but its own against this origin.
-      return {200,
-              "text/html; charset=utf-8",
-              std::string(web_page()),
-              {{"Cache-Control", "no-cache"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"Content-Security-Policy",
-                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
-                "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}}};
-    }
-    if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
-    if (req.path == "/readyz") {
-      return ready.load() ? http::Response{200, "text/plain", "ready\n"}
-                          : http::Response{503, "text/plain", "not ready: waiting for partitions\n"};
-    }
-    if (req.path == "/metrics") return metrics_text();
-    if (req.path == "/api/v1/status") return status_json();
-    if (req.path == "/api/v1/units") {
-      const CurrentFigures current(*this);
-      std::shared_lock lock(projection_mutex);
-      return api::units(projection);
-    }
-    static constexpr std::string_view kUnits = "/api/v1/units/";
-    static constexpr std::string_view kSeries = "/series";
-    if (req.path.starts_with(kUnits) && req.path.ends_with(kSeries) &&
-        req.path.size() > kUnits.size() + kSeries.size()) {
-      const std::string unit =
-          http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
-      const CurrentFigures current(*this);
-      std::shared_lock lock(projection_mutex);
-      return api::series(projection, unit, req.query);
-    }
-    return {404, "application/json", R"({"error":"no such path; see /api/v1/units, /api/v1/status, /metrics"})"};
+  void read_projection(const std::function<void(const Projection&, std::uint64_t)>& read) override {
+    const CurrentFigures current(*this);
+    std::shared_lock lock(projection_mutex);
+    read(projection, generation.load());
   }
 };
 
@@ -942,7 +752,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
   m.rebuild_from_journal(nullptr);
   m.init_counters();
-  m.unit_figures = std::make_shared<UnitFigures>(m.projection, m.projection_mutex, m.generation);
+  m.serving = std::make_unique<Serving>(m);
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();
@@ -955,7 +765,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   // The views of every batch in flight, and of the one being read, must stay valid.
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks,
                                                  Impl::kBatchesInFlight + 1);
-  m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.route(r); });
+  m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); });
   // Last, though ~Impl would also join it if something after it threw.
   m.writer = std::thread([&m] { m.writer_loop(); });
 }
@@ -1045,16 +855,14 @@ int Service::run(const std::atomic<bool>& stop) {
 }
 
 std::optional<std::int64_t> Service::lag() const {
-  if (!impl_->ready.load()) return std::nullopt;
+  if (!impl_->ready_flag.load()) return std::nullopt;
   const std::optional<std::uint64_t> backlog = impl_->consumer_backlog();
   if (!backlog) return std::nullopt;
   return static_cast<std::int64_t>(*backlog);
 }
 
 void Service::read_projection(const std::function<void(const Projection&)>& read) const {
-  const Impl::CurrentFigures current(*impl_);
-  std::shared_lock lock(impl_->projection_mutex);
-  read(impl_->projection);
+  impl_->read_projection([&](const Projection& p, std::uint64_t) { read(p); });
 }
 
 }  // namespace naervaer

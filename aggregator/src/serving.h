@@ -1,0 +1,63 @@
+// Serving: the HTTP API v1, the page at `/` and /metrics, rendered from what the pipeline
+// exposes (ServingSource). Routes, JSON and the metrics text live here and in api.cc and
+// unit_metrics.cc; consuming, folding and checkpointing live in service.cc. A new endpoint
+// touches only serving.
+//
+// Thread-safe: handle() is called concurrently from the HTTP threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http_server.h"
+#include "naervaer/projections/projection.h"
+
+namespace naervaer {
+
+struct PartitionStatus {
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0;
+  std::int64_t high_watermark = -1;  // -1: not known yet
+};
+
+struct PipelineStatus {
+  Date as_of;
+  std::string topic;
+  std::uint64_t events_applied = 0;
+  std::uint64_t events_duplicate = 0;
+  std::uint64_t events_rejected = 0;
+  std::vector<PartitionStatus> partitions;  // the partitions assigned to this instance
+};
+
+// What serving needs of the pipeline. Every member is thread-safe.
+class ServingSource {
+ public:
+  virtual ~ServingSource() = default;
+  // Partitions assigned and caught up to the stored offsets.
+  [[nodiscard]] virtual bool ready() const = 0;
+  [[nodiscard]] virtual PipelineStatus status() = 0;
+  // Appends the Prometheus text of the pipeline's own metrics (events, lag, checkpoints).
+  virtual void pipeline_metrics(std::string& out) = 0;
+  // Calls `read` with the projection, its figures current, under its shared lock, and its
+  // generation: a number that changes whenever the projection does (for caches).
+  virtual void read_projection(const std::function<void(const Projection&, std::uint64_t generation)>& read) = 0;
+};
+
+class Serving {
+ public:
+  explicit Serving(ServingSource& source);
+  ~Serving();
+  Serving(const Serving&) = delete;
+  Serving& operator=(const Serving&) = delete;
+
+  http::Response handle(const http::Request& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace naervaer
