@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "projection_state.h"
+#include "lost_segments.h"
 
 namespace naervaer {
 
@@ -116,82 +116,31 @@ void Projection::State::lose(const std::vector<EmploymentRec>& employments, cons
 
 void Projection::State::lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
                              const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon, Writer& w) {
-  if (range.end < range.start) return;  // e.g. an open employment that starts after the as-of date
-  for (const Case& c : cases) {
-    if (c.end < range.start || c.start > range.end) continue;
-    const auto cls = static_cast<std::size_t>(duration_class(c.end - c.start + 1));
-    const Date lo = std::max(c.start, range.start);
-    const Date hi = std::min(c.end, range.end);
-    auto& cuts = w.cuts;
-    cuts.clear();
-    cuts.push_back(lo);
-    cuts.push_back(hi + 1);
-    auto cut = [&](Date d) {
-      if (d > lo && d <= hi) cuts.push_back(d);
-    };
-    for (std::size_t i = c.first; i < c.last; ++i) {
-      cut(absences[i].from);
-      cut(effective_end(absences[i], horizon) + 1);
+  // Into the units' series: the lost workdays of each segment on every working day of it.
+  struct IntoUnitSeries {
+    State& s;
+    Writer& w;
+    std::int64_t sign;
+    void lost(const EmploymentRec& m, std::int32_t wa, std::int32_t wb, std::int64_t self, std::int64_t doctor,
+              std::size_t cls) {
+      const std::int64_t lost_self = sign * self;
+      const std::int64_t lost_doctor = sign * doctor;
+      s.units[m.unit].lost.update(wa, wb, [&](LostCell* cells, std::int32_t n) {
+        for (std::int32_t i = 0; i < n; ++i) {
+          cells[i].self += lost_self;
+          cells[i].doctor += lost_doctor;
+          cells[i].by_class[cls] += lost_self + lost_doctor;
+        }
+      });
     }
-    for (const EmploymentRec& m : employments) {
-      cut(m.from);
-      cut(effective_end(m, horizon) + 1);
+    void unmatched(std::int32_t wa, std::int32_t wb, std::int64_t absences) {
+      const std::int64_t v = sign * absences;
+      w.unmatched->update(wa, wb, [v](std::int64_t* days, std::int32_t n) {
+        for (std::int32_t i = 0; i < n; ++i) days[i] += v;
+      });
     }
-    std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
-      const std::int32_t wa = calendar::workday_index(cuts[k]);
-      const std::int32_t wb = calendar::workday_index(cuts[k + 1]);
-      if (wa >= wb) continue;
-      lose_segment(employments, absences, c, cls, cuts[k], wa, wb, sign, horizon, w);
-    }
-  }
-}
-
-void Projection::State::lose_segment(const std::vector<EmploymentRec>& employments,
-                                     const std::vector<AbsenceRec>& absences, const Case& c, std::size_t cls, Date d,
-                                     std::int32_t wa, std::int32_t wb, std::int64_t sign, Date horizon, Writer& w) {
-  auto& active = w.active;
-  auto& matched = w.matched;
-  active.clear();
-  for (std::size_t i = c.first; i < c.last; ++i) {
-    if (absences[i].from <= d && d <= effective_end(absences[i], horizon)) active.push_back(i);
-  }
-  if (active.empty()) return;  // free days inside the case
-  matched.assign(active.size(), 0);
-  for (const EmploymentRec& m : employments) {
-    if (d < m.from || d > effective_end(m, horizon)) continue;
-    std::int64_t doctor = 0;
-    std::int64_t self = 0;
-    for (std::size_t k = 0; k < active.size(); ++k) {
-      const AbsenceRec& x = absences[active[k]];
-      if (x.employment != 0 && x.employment != m.id) continue;
-      matched[k] = 1;
-      (x.kind == AbsenceKind::kDoctorCertified ? doctor : self) += x.grade;
-    }
-    // Doctor-certified grades first, self-certified fills what remains up to 100 %.
-    doctor = std::min<std::int64_t>(doctor, kFullPercent);
-    self = std::min<std::int64_t>(self, kFullPercent - doctor);
-    if (doctor + self == 0) continue;
-    const std::int64_t f = sign * m.fte;
-    const std::int64_t lost_self = f * self;
-    const std::int64_t lost_doctor = f * doctor;
-    units[m.unit].lost.update(wa, wb, [&](LostCell* cells, std::int32_t n) {
-      for (std::int32_t i = 0; i < n; ++i) {
-        cells[i].self += lost_self;
-        cells[i].doctor += lost_doctor;
-        cells[i].by_class[cls] += lost_self + lost_doctor;
-      }
-    });
-  }
-  std::int64_t unmatched_absences = 0;
-  for (std::uint8_t hit : matched) unmatched_absences += hit ? 0 : 1;
-  if (unmatched_absences != 0) {
-    const std::int64_t v = sign * unmatched_absences;
-    w.unmatched->update(wa, wb, [v](std::int64_t* days, std::int32_t n) {
-      for (std::int32_t i = 0; i < n; ++i) days[i] += v;
-    });
-  }
+  } into{*this, w, sign};
+  lost_segments(employments, absences, cases, range, horizon, w, into);
 }
 
 void Projection::State::add_all(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,

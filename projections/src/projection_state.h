@@ -295,17 +295,22 @@ struct Projection::State {
 
   // Lost workdays (and unmatched absence days) of one employee on the days of `range`,
   // from the given records and their cases; sign -1 retracts what +1 added for the same
-  // records. Within a case the records active on a day change only where a record starts
-  // or ends, so the work is done once per such segment and then added to its working days.
+  // records.
   void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
             const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon);
   void lose(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
             const std::vector<Case>& cases, Period range, std::int64_t sign, Date horizon, Writer& w);
 
-  // One segment: the same records are active on every day of [wa, wb).
-  void lose_segment(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
-                    const Case& c, std::size_t cls, Date d, std::int32_t wa, std::int32_t wb, std::int64_t sign,
-                    Date horizon, Writer& w);
+  // The rule of DOMAIN.md §3 and §5, once, for every consumer of lost workdays (the units'
+  // series, a person's own cells): calls emit.lost(employment, wa, wb, self, doctor, class)
+  // for each run of working days [wa, wb) on which the employment loses self and doctor
+  // (fte × grade, unsigned) in a case of that duration class, and emit.unmatched(wa, wb, n)
+  // where n absences apply to no active employment. Within a case the records active on a
+  // day change only where a record starts or ends, so the work is done once per such
+  // segment. Defined in lost_segments.h.
+  template <class Emit>
+  void lost_segments(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
+                     const std::vector<Case>& cases, Period range, Date horizon, Writer& w, Emit& emit) const;
 
   // All of one employee's figures, from these records: sign -1 retracts what +1 added.
   void add_all(const std::vector<EmploymentRec>& employments, const std::vector<AbsenceRec>& absences,
