@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -177,6 +178,16 @@ class Projection {
   [[nodiscard]] FrequentShortTerm frequent_short_term(UnitId unit, std::int32_t days = 365,
                                                       std::int32_t min_cases = 4) const;
   [[nodiscard]] std::vector<MeasureSet> measures() const;
+  [[nodiscard]] std::optional<MeasureSet> measure(std::string_view measure_id) const;
+
+  // Each person's own figures in groups of units over periods (the cells of a measure
+  // evaluation, DOMAIN.md §13): calls visit(cells) once per person with a contracted
+  // working day in some cell, with cells[g * periods.size() + p] for group g and period p,
+  // each period clipped to the as-of date. group_of_unit: by UnitId, a group below
+  // `groups`, or -1 for none. Reads only the records: works while figures are deferred.
+  void for_each_person_cells(std::span<const std::int8_t> group_of_unit, std::size_t groups,
+                             std::span<const Period> periods,
+                             const std::function<void(std::span<const Sums> cells)>& visit) const;
   // Absence days (per absence, working days up to the as-of date) that applied to no
   // active employment and so count nowhere.
   [[nodiscard]] std::int64_t unmatched_absence_days() const;
