@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "json_text.h"
+
 namespace naervaer::api {
 
 namespace json = boost::json;
@@ -39,7 +41,7 @@ json::value optional_percent(std::optional<Hundredths> h) {
 }
 
 http::Response error(int status, const std::string& message) {
-  return {status, "application/json", json::serialize(json::object{{"error", message}})};
+  return {status, "application/json", json_text(json::object{{"error", message}})};
 }
 
 }  // namespace
@@ -67,8 +69,7 @@ http::Response units(const Projection& p) {
                                 {"target", std::move(target)},
                                 {"windows", std::move(ws)}});
   }
-  return {200, "application/json",
-          json::serialize(json::object{{"as_of", p.as_of().iso()}, {"units", std::move(list)}})};
+  return {200, "application/json", json_text(json::object{{"as_of", p.as_of().iso()}, {"units", std::move(list)}})};
 }
 
 http::Response series(const Projection& p, const std::string& unit, const std::string& query) {
@@ -90,9 +91,9 @@ http::Response series(const Projection& p, const std::string& unit, const std::s
   if (periods.size() > 5000) return error(400, "too many points: narrow from..to or use a coarser granularity");
   json::array points;
   for (const Figures& f : p.series(*id, periods)) points.push_back(point(f));
-  return {200, "application/json",
-          json::serialize(
-              json::object{{"unit", unit}, {"granularity", to_string(*granularity)}, {"points", std::move(points)}})};
+  return {
+      200, "application/json",
+      json_text(json::object{{"unit", unit}, {"granularity", to_string(*granularity)}, {"points", std::move(points)}})};
 }
 
 }  // namespace naervaer::api

@@ -74,7 +74,11 @@ struct UnitPlan {
   std::size_t sector;
   int positions;
   double absence_multiplier;  // some units well over their threshold, some well under
-  std::optional<Date> measure_from;
+  std::optional<Date> measure_from;  // a measure of this unit alone starts then
+  // From effect_from on, spells of absence start `effect` less often: the measure in the
+  // unit (or of its whole sector) works. Some measures do nothing (effect 0).
+  std::optional<Date> effect_from;
+  double effect = 0;
 };
 
 // Seasonality of the start of absence: a winter peak (late January), a summer low, and a
@@ -150,7 +154,7 @@ class PersonSimulator {
       d = d + static_cast<std::int32_t>(std::ceil(exponential(1.0 / max_rate)));
       if (d > to) break;
       double rate = spells_per_year / 365.25 * season(d);
-      if (unit_.measure_from && d >= *unit_.measure_from) rate *= 1.0 - o_.measure_effect;
+      if (unit_.effect_from && d >= *unit_.effect_from) rate *= 1.0 - unit_.effect;
       if (uniform() * max_rate > rate) continue;  // thinning: a non-homogeneous Poisson process
       d = calendar::next_working_day(d);
       if (d > to) break;
@@ -276,10 +280,33 @@ GeneratorSummary generate_municipality(const GeneratorOptions& o, const std::fun
         u.measure_from =
             period_containing(o.from + static_cast<std::int32_t>(span * (0.4 + 0.4 * uniform())), Granularity::kMonth)
                 .start;
+        u.effect_from = u.measure_from;
+        u.effect = uniform() < 0.5 ? o.measure_effect : 0.0;
       }
       emit(setup, UnitRegistered{u.id, u.name, spec.id});
       units.push_back(std::move(u));
     }
+  }
+  // A measure across a whole sector (health and care) that works, and one in a youth club
+  // of three persons, too few to show anything (masked).
+  const Date sector_measure_from =
+      period_containing(o.from + static_cast<std::int32_t>((o.to - o.from) * 0.55), Granularity::kMonth).start;
+  for (UnitPlan& u : units) {
+    if (kSectors[u.sector].id != std::string_view("helse") || u.measure_from) continue;
+    u.effect_from = sector_measure_from;
+    u.effect = o.measure_effect;
+  }
+  {
+    UnitPlan u;
+    u.id = "kultur-ung";
+    u.name = "Ungdomsklubben";
+    u.sector = 3;  // kultur
+    u.positions = 3;
+    u.absence_multiplier = 1.0;
+    u.measure_from = sector_measure_from;
+    u.effect_from = sector_measure_from;
+    emit(setup, UnitRegistered{u.id, u.name, "kultur"});
+    units.push_back(std::move(u));
   }
   summary.units = 1 + kSectors.size() + units.size();
 
@@ -311,6 +338,13 @@ GeneratorSummary generate_municipality(const GeneratorOptions& o, const std::fun
                                                   std::nullopt});
     ++summary.measures;
   }
+  emit(at(sector_measure_from - 30, 10), MeasureSet{"tiltak-helse",
+                                                     {"helse"},
+                                                     "Nærværsprosjekt i helse og omsorg",
+                                                     "oppfølging",
+                                                     sector_measure_from,
+                                                     std::nullopt});
+  ++summary.measures;
 
   // People, position by position: each position is filled by a sequence of persons.
   std::vector<Event> person_events;
