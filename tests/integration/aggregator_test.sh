@@ -151,6 +151,34 @@ code() { curl -s -o /dev/null -w '%{http_code}' "http://$HTTP$1"; }
 [[ $(code "/api/v1/units/no-such-unit/series") == 404 ]] || fail "unknown unit"
 [[ $(code "/api/v1/units/kommune/series?granularity=month&from=2026-01-01&to=2026-06-30") == 200 ]] || fail "series"
 [[ $(code "/readyz") == 200 ]] || fail "readyz"
+
+step "measures: listed, evaluated (DOMAIN.md §13), 404 and 400, numbers without exponents"
+curl -sf "http://$HTTP/api/v1/measures" >"$work/measures.json"
+measure=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["measures"]; assert m, "no measures"; print(m[0]["measure_id"])' "$work/measures.json") || fail "no measures listed"
+curl -sf "http://$HTTP/api/v1/measures/$measure/evaluation" >"$work/evaluation.json" || fail "evaluation of $measure"
+python3 - "$work/evaluation.json" <<'PY' || fail "the evaluation does not have the shape of DESIGN.md"
+import json, sys
+e = json.load(open(sys.argv[1]))
+for k in ["measure_id", "name", "status", "year", "after", "before", "treated_units", "comparison_units", "masked",
+          "verdict", "warnings", "cells", "effects", "workdays_avoided", "placebo", "monthly"]:
+    assert k in e, k
+assert e["verdict"] in {"not_started", "masked", "reduced", "increased", "inconclusive", "no_detectable_change"}
+if e["verdict"] not in {"not_started", "masked"}:
+    d = e["effects"]["total"]["did"]
+    assert d["ci_low"] <= d["estimate"] <= d["ci_high"], d
+    assert abs(e["effects"]["total"]["mde"] - 2.8 * d["se"]) < 1e-9
+    t = e["cells"]["treated"]
+    assert abs(e["effects"]["total"]["treated_change"]["estimate"]
+               - (t["after"]["absence_percent"] - t["before"]["absence_percent"])) < 1e-9
+PY
+[[ $(code "/api/v1/measures/no-such-measure/evaluation") == 404 ]] || fail "unknown measure"
+[[ $(code "/api/v1/measures/$measure/evaluation?year=0") == 400 ]] || fail "year=0"
+[[ $(code "/api/v1/measures/$measure/evaluation?comparison=no-such-unit") == 400 ]] || fail "unknown comparison unit"
+[[ $(code "/api/v1/measures/$measure/evaluation?comparison=kultur,") == 400 ]] || fail "empty comparison unit"
+[[ $(code "/api/v1/measures/$measure/evaluation/sums") == 200 ]] || fail "sums"
+for path in /api/v1/units /api/v1/measures "/api/v1/measures/$measure/evaluation" /api/v1/status; do
+  ! curl -sf "http://$HTTP$path" | grep -Eq '[0-9][eE][-+]?[0-9]' || fail "$path writes a number with an exponent"
+done
 # HEAD: the headers of GET, no body (a body would break the next request on the connection).
 python3 - "$HTTP" <<'PY' || fail "a HEAD response carried a body"
 import socket, sys
