@@ -73,7 +73,7 @@ struct UnitPlan {
   std::string name;
   std::size_t sector;
   int positions;
-  double absence_multiplier;  // some units well over their threshold, some well under
+  double absence_multiplier;         // some units well over their threshold, some well under
   std::optional<Date> measure_from;  // a measure of this unit alone starts then
   // From effect_from on, spells of absence start `effect` less often: the measure in the
   // unit (or of its whole sector) works. Some measures do nothing (effect 0).
@@ -339,11 +339,11 @@ GeneratorSummary generate_municipality(const GeneratorOptions& o, const std::fun
     ++summary.measures;
   }
   emit(at(sector_measure_from - 30, 10), MeasureSet{"tiltak-helse",
-                                                     {"helse"},
-                                                     "Nærværsprosjekt i helse og omsorg",
-                                                     "oppfølging",
-                                                     sector_measure_from,
-                                                     std::nullopt});
+                                                    {"helse"},
+                                                    "Nærværsprosjekt i helse og omsorg",
+                                                    "oppfølging",
+                                                    sector_measure_from,
+                                                    std::nullopt});
   ++summary.measures;
 
   // People, position by position: each position is filled by a sequence of persons.

@@ -303,7 +303,8 @@ EvaluationSums collect_sums(const Projection& p, const EvaluationPlan& plan) {
       person.contracted[c] = static_cast<double>(s.contracted) / kContractedScale;
       person.lost[static_cast<std::size_t>(Part::kTotal)][c] = static_cast<double>(s.lost()) / kLostScale;
       person.lost[static_cast<std::size_t>(Part::kShortTerm)][c] = static_cast<double>(short_term) / kLostScale;
-      person.lost[static_cast<std::size_t>(Part::kLongTerm)][c] = static_cast<double>(s.lost() - short_term) / kLostScale;
+      person.lost[static_cast<std::size_t>(Part::kLongTerm)][c] =
+          static_cast<double>(s.lost() - short_term) / kLostScale;
       person.lost[static_cast<std::size_t>(Part::kSelfCertified)][c] = static_cast<double>(s.lost_self) / kLostScale;
       person.lost[static_cast<std::size_t>(Part::kDoctorCertified)][c] =
           static_cast<double>(s.lost_doctor) / kLostScale;

@@ -19,8 +19,8 @@ namespace naervaer {
 namespace {
 
 using evaluation::Part;
-using testing::EventFactory;
 using testing::day;
+using testing::EventFactory;
 
 Evaluation ok(const std::variant<Evaluation, EvaluationError>& r) {
   if (const auto* e = std::get_if<EvaluationError>(&r)) throw std::runtime_error(e->message);
@@ -180,7 +180,8 @@ namespace chr = std::chrono;
 
 // Its own date arithmetic: "YYYY-MM-DD" strings through std::chrono.
 chr::year_month_day ymd_of(const std::string& s) {
-  return chr::year_month_day{chr::year{std::stoi(s.substr(0, 4))}, chr::month{static_cast<unsigned>(std::stoi(s.substr(5, 2)))},
+  return chr::year_month_day{chr::year{std::stoi(s.substr(0, 4))},
+                             chr::month{static_cast<unsigned>(std::stoi(s.substr(5, 2)))},
                              chr::day{static_cast<unsigned>(std::stoi(s.substr(8, 2)))}};
 }
 std::string str(chr::year_month_day d) {
@@ -209,7 +210,8 @@ struct BruteEstimate {
 };
 
 // Σ w p, and its SE straight from the persons' u_i.
-BruteEstimate brute(const BruteCells& cells, std::size_t part, const std::vector<std::tuple<std::size_t, std::size_t, double>>& terms) {
+BruteEstimate brute(const BruteCells& cells, std::size_t part,
+                    const std::vector<std::tuple<std::size_t, std::size_t, double>>& terms) {
   std::array<std::array<double, 3>, 2> L{}, M{};
   for (const auto& [person, m] : cells.contracted) {
     for (std::size_t g = 0; g < 2; ++g) {
@@ -244,7 +246,7 @@ void expect_near_rel(double got, double want, const std::string& what) {
 
 TEST(EvaluationBruteForceTest, EqualsAnIndependentImplementationOnRandomMunicipalities) {
   const std::vector<std::string> units = {"K", "S1", "S2", "U1", "U2", "U3", "U4", "U5"};
-  const std::map<std::string, std::string> parent = {{"S1", "K"}, {"S2", "K"}, {"U1", "S1"}, {"U2", "S1"},
+  const std::map<std::string, std::string> parent = {{"S1", "K"},  {"S2", "K"},  {"U1", "S1"}, {"U2", "S1"},
                                                      {"U3", "S2"}, {"U4", "S2"}, {"U5", "S2"}};
   int compared = 0;
   for (std::uint32_t seed = 1; seed <= 40; ++seed) {
@@ -281,8 +283,9 @@ TEST(EvaluationBruteForceTest, EqualsAnIndependentImplementationOnRandomMunicipa
         const Hundredths grade = doctor ? kGrade[pick(4)] : kFullPercent;
         const std::optional<std::string> job = chance(0.1) ? std::optional<std::string>("e0") : std::nullopt;
         const std::string id = "a" + std::to_string(k);
-        events.push_back(f.make(AbsenceSet{who, id, doctor ? AbsenceKind::kDoctorCertified : AbsenceKind::kSelfCertified,
-                                           from, from + (len - 1), grade, job}));
+        events.push_back(
+            f.make(AbsenceSet{who, id, doctor ? AbsenceKind::kDoctorCertified : AbsenceKind::kSelfCertified, from,
+                              from + (len - 1), grade, job}));
         ref_absences.push_back({who, id, doctor, from.iso(), (from + (len - 1)).iso(), grade, job});
       }
     }
@@ -448,10 +451,12 @@ TEST(EvaluationBruteForceTest, SumsOfTwoHalvesEqualTheWhole) {
   }
   for (const Event& e : person_events) {
     ASSERT_EQ(whole.apply(e).outcome, Outcome::kApplied);
-    const auto& who = std::visit([](const auto& b) -> std::string {
-      if constexpr (requires { b.employee; }) return b.employee;
-      return "";
-    }, e.body);
+    const auto& who = std::visit(
+        [](const auto& b) -> std::string {
+          if constexpr (requires { b.employee; }) return b.employee;
+          return "";
+        },
+        e.body);
     Projection& half = std::hash<std::string>{}(who) % 2 == 0 ? first : second;
     ASSERT_EQ(half.apply(e).outcome, Outcome::kApplied);
   }
@@ -491,8 +496,8 @@ TEST(EvaluationCoverageTest, IntervalsContainANullEffectAboutNinetyFivePercentOf
     std::gamma_distribution<double> propensity(2.0, 0.01);  // spells started per working week
     EventFactory f;
     Projection p(day("2025-12-31"));
-    std::vector<Event> events = {f.unit("K"), f.unit("T1", "K"), f.unit("T2", "K"), f.unit("C1", "K"),
-                                 f.unit("C2", "K"), f.unit("C3", "K")};
+    std::vector<Event> events = {f.unit("K"),       f.unit("T1", "K"), f.unit("T2", "K"),
+                                 f.unit("C1", "K"), f.unit("C2", "K"), f.unit("C3", "K")};
     const char* const kUnitsOf[] = {"T1", "T2", "C1", "C2", "C3"};
     for (int i = 0; i < 250; ++i) {
       const std::string who = "P" + std::to_string(i);

@@ -112,9 +112,9 @@ struct EvaluationPlan {
   MeasureStatus status = MeasureStatus::kPlanned;
   int year = 1;
   Date as_of;
-  std::optional<Period> after;           // A
-  std::optional<Period> before;          // B
-  std::optional<Period> placebo_before;  // B′
+  std::optional<Period> after;             // A
+  std::optional<Period> before;            // B
+  std::optional<Period> placebo_before;    // B′
   std::vector<std::int8_t> group_of_unit;  // by UnitId: a Group, or -1
   std::vector<UnitId> treated_units, comparison_units;
   std::vector<Period> months;  // from a year before the start (or B) to the as-of date
