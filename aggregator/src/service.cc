@@ -225,7 +225,7 @@ struct Service::Impl final : ServingSource {
   explicit Impl(ServiceOptions options)
       : o(std::move(options)), projection(o.today.value_or(local_today()), o.projection) {}
   // Also when the Service constructor throws: no joinable thread may be left behind.
-  ~Impl() {
+  ~Impl() override {
     stop_folder();
     stop_writer();
   }

@@ -363,13 +363,11 @@ Evaluation evaluate(const Projection& p, const EvaluationPlan& plan, const Evalu
   }
   for (Part part : kAllParts) e.effects[static_cast<std::size_t>(part)] = effect(m, part, kBefore, kAfter);
   const auto& total = e.effects[static_cast<std::size_t>(Part::kTotal)];
-  if (!total) {
-    e.verdict = Verdict::kInconclusive;  // unmasked cells always give one; kept for safety
-  } else if (total->did.ci_high < 0) {
+  if (total && total->did.ci_high < 0) {
     e.verdict = Verdict::kReduced;
-  } else if (total->did.ci_low > 0) {
+  } else if (total && total->did.ci_low > 0) {
     e.verdict = Verdict::kIncreased;
-  } else if (total->mde > plan.inconclusive_mde) {
+  } else if (!total || total->mde > plan.inconclusive_mde) {  // no estimate: never when unmasked
     e.verdict = Verdict::kInconclusive;
   } else {
     e.verdict = Verdict::kNoDetectableChange;
