@@ -29,9 +29,8 @@ http::Response evaluation(const Projection& p, const std::string& measure_id, co
 // GET /api/v1/measures/{id}/evaluation/sums: what this instance's persons add (EvaluationSums),
 // for an instance that combines the sums of all instances.
 http::Response evaluation_sums(const Projection& p, const std::string& measure_id, const EvaluationOptions& options);
-// The JSON of EvaluationSums, and back; none when the text is not such a document.
+// The JSON of EvaluationSums.
 std::string sums_json(const EvaluationSums& sums);
-std::optional<EvaluationSums> parse_sums(std::string_view text);
 // The EVALUATION document of DESIGN.md.
 http::Response evaluation_json(const Projection& p, const Evaluation& e);
 

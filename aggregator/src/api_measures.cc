@@ -47,9 +47,10 @@ json::array unit_ids(const Projection& p, const std::vector<UnitId>& units) {
   return out;
 }
 
-json::object cell(const EvaluationCell& c) {
+// `numbers`: false in a masked evaluation, where no cell shows numbers (DESIGN.md).
+json::object cell(const EvaluationCell& c, bool numbers) {
   json::object o{{"headcount", c.headcount}, {"masked", c.masked}};
-  if (c.masked) return o;
+  if (c.masked || !numbers) return o;
   o["contracted_workdays"] = c.contracted_workdays;
   o["lost_workdays"] = c.lost_workdays;
   o["absence_percent"] = optional_number(c.absence_percent);
@@ -132,7 +133,8 @@ http::Response evaluation_json(const Projection& p, const Evaluation& e) {
   static constexpr const char* kGroupNames[] = {"treated", "comparison"};
   json::object cells;
   for (std::size_t g = 0; g < kGroups; ++g) {
-    cells[kGroupNames[g]] = json::object{{"before", cell(e.cells[g][0])}, {"after", cell(e.cells[g][1])}};
+    cells[kGroupNames[g]] =
+        json::object{{"before", cell(e.cells[g][0], !e.masked)}, {"after", cell(e.cells[g][1], !e.masked)}};
   }
   o["cells"] = std::move(cells);
   if (e.masked) {
@@ -179,44 +181,10 @@ json::array sums_of(const Sums& s) {
   return out;
 }
 
-bool read_sums(const json::value& v, Sums& s) {
-  const auto* a = v.if_array();
-  if (!a || a->size() != 3 + kDurationClassCount) return false;
-  for (const auto& x : *a) {
-    if (!x.is_int64() && !x.is_uint64()) return false;
-  }
-  s.contracted = a->at(0).to_number<std::int64_t>();
-  s.lost_self = a->at(1).to_number<std::int64_t>();
-  s.lost_doctor = a->at(2).to_number<std::int64_t>();
-  for (std::size_t c = 0; c < kDurationClassCount; ++c) s.lost_by_class[c] = a->at(3 + c).to_number<std::int64_t>();
-  return true;
-}
-
-template <class T, std::size_t N>
-bool read_numbers(const json::value& v, std::array<T, N>& out) {
-  const auto* a = v.if_array();
-  if (!a || a->size() != N) return false;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (!a->at(i).is_number()) return false;
-    out[i] = a->at(i).to_number<T>();
-  }
-  return true;
-}
-
-template <class T, std::size_t N, std::size_t M>
-bool read_matrix(const json::value& v, std::array<std::array<T, M>, N>& out) {
-  const auto* a = v.if_array();
-  if (!a || a->size() != N) return false;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (!read_numbers(a->at(i), out[i])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-// Doubles are written with the shortest text that reads back exactly, so an instance that
-// combines the sums computes what one instance holding every person would.
+// Doubles are written with the shortest text that reads back exactly, so that an instance
+// combining the sums computes what one instance holding every person would.
 std::string sums_json(const EvaluationSums& s) {
   const evaluation::Moments& m = s.moments;
   json::array lost, lost_lost, lost_contracted, cc, monthly, selection;
@@ -247,55 +215,6 @@ std::string sums_json(const EvaluationSums& s) {
                                 {"contracted_contracted", std::move(cc)},
                                 {"monthly", std::move(monthly)},
                                 {"selection", std::move(selection)}});
-}
-
-std::optional<EvaluationSums> parse_sums(std::string_view text) {
-  boost::system::error_code ec;
-  const json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const json::object& o = v.get_object();
-  EvaluationSums s;
-  evaluation::Moments& m = s.moments;
-  const auto field = [&](const char* name) -> const json::value& {
-    static const json::value kNull;
-    const auto* f = o.if_contains(name);
-    return f ? *f : kNull;
-  };
-  if (!read_numbers(field("contracted"), m.contracted) || !read_matrix(field("lost"), m.lost) ||
-      !read_numbers(field("headcount"), m.headcount) ||
-      !read_numbers(field("persons_by_presence"), m.persons_by_presence) ||
-      !read_matrix(field("contracted_contracted"), m.contracted_contracted)) {
-    return std::nullopt;
-  }
-  for (const char* name : {"lost_lost", "lost_contracted"}) {
-    const auto* a = field(name).if_array();
-    if (!a || a->size() != kParts) return std::nullopt;
-    auto& target = std::string_view(name) == "lost_lost" ? m.lost_lost : m.lost_contracted;
-    for (std::size_t q = 0; q < kParts; ++q) {
-      if (!read_matrix(a->at(q), target[q])) return std::nullopt;
-    }
-  }
-  const auto* monthly = field("monthly").if_array();
-  const auto* selection = field("selection").if_array();
-  if (!monthly || !selection) return std::nullopt;
-  for (const auto& row : *monthly) {
-    const auto* r = row.if_array();
-    if (!r || r->size() != 4 || !r->at(2).is_int64() || !r->at(3).is_int64()) return std::nullopt;
-    std::array<Sums, kGroups> sums;
-    if (!read_sums(r->at(0), sums[0]) || !read_sums(r->at(1), sums[1])) return std::nullopt;
-    s.monthly.push_back(sums);
-    s.monthly_headcount.push_back(
-        {static_cast<std::int32_t>(r->at(2).get_int64()), static_cast<std::int32_t>(r->at(3).get_int64())});
-  }
-  for (const auto& row : *selection) {
-    const auto* r = row.if_array();
-    if (!r || r->size() != 2 || !r->at(1).is_int64()) return std::nullopt;
-    Sums sums;
-    if (!read_sums(r->at(0), sums)) return std::nullopt;
-    s.selection.push_back(sums);
-    s.selection_headcount.push_back(static_cast<std::int32_t>(r->at(1).get_int64()));
-  }
-  return s;
 }
 
 http::Response evaluation_sums(const Projection& p, const std::string& measure_id, const EvaluationOptions& options) {

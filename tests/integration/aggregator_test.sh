@@ -171,6 +171,21 @@ if e["verdict"] not in {"not_started", "masked"}:
     assert abs(e["effects"]["total"]["treated_change"]["estimate"]
                - (t["after"]["absence_percent"] - t["before"]["absence_percent"])) < 1e-9
 PY
+# A masked evaluation (the generator's youth club of three) shows no cell's numbers at all.
+python3 - "$HTTP" "$work/measures.json" <<'PY' || fail "a masked evaluation shows numbers, or none is masked"
+import json, sys, urllib.request
+masked = 0
+for m in json.load(open(sys.argv[2]))["measures"]:
+    e = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}/api/v1/measures/{m['measure_id']}/evaluation"))
+    if not e["masked"]:
+        continue
+    masked += 1
+    assert e["verdict"] == "masked" and e["effects"] is None and e["placebo"] is None and e["monthly"] == [], e
+    for group in e["cells"].values():
+        for c in group.values():
+            assert set(c) == {"headcount", "masked"}, (m["measure_id"], c)
+assert masked > 0, "no masked evaluation to check"
+PY
 [[ $(code "/api/v1/measures/no-such-measure/evaluation") == 404 ]] || fail "unknown measure"
 [[ $(code "/api/v1/measures/$measure/evaluation?year=0") == 400 ]] || fail "year=0"
 [[ $(code "/api/v1/measures/$measure/evaluation?comparison=no-such-unit") == 400 ]] || fail "unknown comparison unit"
