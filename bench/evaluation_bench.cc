@@ -30,19 +30,7 @@ int main(int argc, char** argv) {
   o.to = as_of;
   Projection p(as_of);
   p.defer_figures();
-  std::vector<Event> batch;
-  std::vector<ApplyResult> results;
-  std::uint64_t events = 0;
-  ingest::generate_municipality(o, [&](const Event& e) {
-    batch.push_back(e);
-    if (batch.size() == 4096) {
-      p.apply_batch(batch, results);
-      events += batch.size();
-      batch.clear();
-    }
-  });
-  p.apply_batch(batch, results);
-  events += batch.size();
+  const std::uint64_t events = naervaer::bench::fold_municipality(o, p, false);
   p.materialize_figures();
   std::printf("municipality: %d employees over %d years, %llu events, %zu units, %zu measures\n", employees, years,
               static_cast<unsigned long long>(events), p.unit_count(), p.measures().size());

@@ -29,21 +29,8 @@ int main(int argc, char** argv) {
 
   const double rss_before = rss_mib();
   Projection p(as_of);
-  std::vector<Event> batch;
-  std::vector<ApplyResult> results;
-  std::uint64_t events = 0;
   const auto start = std::chrono::steady_clock::now();
-  ingest::generate_municipality(o, [&](const Event& e) {
-    batch.push_back(e);
-    if (batch.size() == 4096) {
-      p.apply_batch(batch, results);
-      events += batch.size();
-      batch.clear();
-      if (events % (1 << 20) < 4096) std::fprintf(stderr, "\r%llu events", static_cast<unsigned long long>(events));
-    }
-  });
-  p.apply_batch(batch, results);
-  events += batch.size();
+  const std::uint64_t events = naervaer::bench::fold_municipality(o, p, true);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const ProjectionStats st = p.stats();
   std::fprintf(stderr, "\n");

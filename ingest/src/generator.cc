@@ -300,12 +300,15 @@ GeneratorSummary generate_municipality(const GeneratorOptions& o, const std::fun
     UnitPlan u;
     u.id = "kultur-ung";
     u.name = "Ungdomsklubben";
-    u.sector = 3;  // kultur
+    u.sector =
+        static_cast<std::size_t>(std::find_if(kSectors.begin(), kSectors.end(),
+                                              [](const SectorSpec& x) { return x.id == std::string_view("kultur"); }) -
+                                 kSectors.begin());
     u.positions = 3;
     u.absence_multiplier = 1.0;
     u.measure_from = sector_measure_from;
     u.effect_from = sector_measure_from;
-    emit(setup, UnitRegistered{u.id, u.name, "kultur"});
+    emit(setup, UnitRegistered{u.id, u.name, kSectors[u.sector].id});
     units.push_back(std::move(u));
   }
   summary.units = 1 + kSectors.size() + units.size();

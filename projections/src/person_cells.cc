@@ -10,12 +10,6 @@ namespace naervaer {
 using detail::compute_cases;
 using detail::effective_end;
 
-std::optional<MeasureSet> Projection::measure(std::string_view measure_id) const {
-  auto it = s_->measures.find(std::string(measure_id));
-  if (it == s_->measures.end()) return std::nullopt;
-  return it->second;
-}
-
 void Projection::for_each_person_cells(std::span<const std::int8_t> group_of_unit, std::size_t groups,
                                        std::span<const Period> periods,
                                        const std::function<void(std::span<const Sums> cells)>& visit) const {

@@ -118,6 +118,12 @@ std::vector<MeasureSet> Projection::measures() const {
   return out;
 }
 
+std::optional<MeasureSet> Projection::measure(std::string_view measure_id) const {
+  auto it = s_->measures.find(std::string(measure_id));
+  if (it == s_->measures.end()) return std::nullopt;
+  return it->second;
+}
+
 ProjectionStats Projection::stats() const {
   ProjectionStats st = s_->counters;
   st.units = s_->units.size();
