@@ -1,6 +1,8 @@
 // /api/v1/measures and their evaluations (DESIGN.md "Measures", DOMAIN.md §13).
 #include <boost/json.hpp>
 #include <charconv>
+#include <optional>
+#include <type_traits>
 
 #include "api.h"
 #include "json_text.h"
@@ -164,14 +166,45 @@ http::Response evaluation(const Projection& p, const std::string& measure_id, co
   return evaluation_json(p, std::get<Evaluation>(result));
 }
 
-// ---- the sums of one instance ---------------------------------------------------------------
+// ---- the sums of one instance, and combining the sums of several -------------------------
 
 namespace {
+
+// 128-bit sums are written as decimal strings: JSON readers keep only 64 bits of a number.
+std::string int128_text(evaluation::Int128 v) {
+  const bool negative = v < 0;
+  std::string digits;
+  do {
+    const auto digit = static_cast<int>(v % 10);
+    digits.push_back(static_cast<char>('0' + (negative ? -digit : digit)));
+    v /= 10;
+  } while (v != 0);
+  if (negative) digits.push_back('-');
+  return {digits.rbegin(), digits.rend()};
+}
+
+std::optional<evaluation::Int128> parse_int128(std::string_view s) {
+  const bool negative = !s.empty() && s.front() == '-';
+  if (negative) s.remove_prefix(1);
+  if (s.empty() || s.size() > 38) return std::nullopt;  // 10^38 < 2^127
+  evaluation::Int128 v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return negative ? -v : v;
+}
 
 template <class T, std::size_t N>
 json::array numbers(const std::array<T, N>& a) {
   json::array out;
-  for (const T& v : a) out.emplace_back(v);
+  for (const T& v : a) {
+    if constexpr (std::is_same_v<T, evaluation::Int128>) {
+      out.emplace_back(int128_text(v));
+    } else {
+      out.emplace_back(v);
+    }
+  }
   return out;
 }
 
@@ -181,11 +214,75 @@ json::array sums_of(const Sums& s) {
   return out;
 }
 
+// What every instance must agree on before their sums may be added: the periods, the groups
+// of units and the months (reference data, which every instance follows).
+json::object plan_of(const Projection& p, const EvaluationPlan& plan) {
+  return {{"measure_id", plan.measure.measure_id},
+          {"year", plan.year},
+          {"as_of", plan.as_of.iso()},
+          {"after", period(plan.after)},
+          {"before", period(plan.before)},
+          {"placebo_before", period(plan.placebo_before)},
+          {"treated_units", unit_ids(p, plan.treated_units)},
+          {"comparison_units", unit_ids(p, plan.comparison_units)},
+          {"months", plan.months.size()},
+          {"selection_units", plan.measure.units.size()}};
+}
+
+// Reading a peer's sums: every shape is checked, a bad one is a message, never a crash.
+struct Reader {
+  std::string error;
+
+  const json::value* field(const json::object& o, std::string_view name) {
+    const json::value* v = o.if_contains(name);
+    if (!v && error.empty()) error = "no \"" + std::string(name) + "\"";
+    return v;
+  }
+  const json::array* array(const json::value* v, std::size_t size, std::string_view what) {
+    const json::array* a = v ? v->if_array() : nullptr;
+    if ((!a || a->size() != size) && error.empty()) {
+      error = std::string(what) + " is not an array of " + std::to_string(size);
+    }
+    return a && a->size() == size ? a : nullptr;
+  }
+  template <class T>
+  void number(const json::value& v, T& out, std::string_view what) {
+    if constexpr (std::is_same_v<T, evaluation::Int128>) {
+      const auto parsed = v.is_string() ? parse_int128(v.get_string()) : std::nullopt;
+      if (parsed) out = *parsed;
+      if (!parsed && error.empty()) error = std::string(what) + " holds a value that is not a whole number in a string";
+    } else if (!v.is_number()) {
+      if (error.empty()) error = std::string(what) + " holds a value that is not a number";
+    } else if constexpr (std::is_floating_point_v<T>) {
+      out = v.to_number<double>();
+    } else {
+      boost::system::error_code ec;
+      out = v.to_number<T>(ec);
+      if (ec && error.empty()) error = std::string(what) + " holds a number that is not a whole count";
+    }
+  }
+  template <class T, std::size_t N>
+  void numbers(const json::value* v, std::array<T, N>& out, std::string_view what) {
+    if (const json::array* a = array(v, N, what)) {
+      for (std::size_t i = 0; i < N; ++i) number((*a)[i], out[i], what);
+    }
+  }
+  void sums(const json::value& v, Sums& s) {
+    if (const json::array* a = array(&v, 3 + kDurationClassCount, "a month's sums")) {
+      number((*a)[0], s.contracted, "sums");
+      number((*a)[1], s.lost_self, "sums");
+      number((*a)[2], s.lost_doctor, "sums");
+      for (std::size_t i = 0; i < kDurationClassCount; ++i) number((*a)[3 + i], s.lost_by_class[i], "sums");
+    }
+  }
+};
+
 }  // namespace
 
 // Doubles are written with the shortest text that reads back exactly, so that an instance
 // combining the sums computes what one instance holding every person would.
-std::string sums_json(const EvaluationSums& s) {
+std::string sums_json(const Projection& p, const EvaluationPlan& plan, const EvaluationSums& s,
+                      const InstanceShare& share) {
   const evaluation::Moments& m = s.moments;
   json::array lost, lost_lost, lost_contracted, cc, monthly, selection;
   for (std::size_t q = 0; q < kParts; ++q) {
@@ -206,7 +303,12 @@ std::string sums_json(const EvaluationSums& s) {
   for (std::size_t i = 0; i < s.selection.size(); ++i) {
     selection.push_back(json::array{sums_of(s.selection[i]), s.selection_headcount[i]});
   }
-  return json_text(json::object{{"contracted", numbers(m.contracted)},
+  json::array partitions;
+  for (std::int32_t partition : share.partitions) partitions.emplace_back(partition);
+  return json_text(json::object{{"plan", plan_of(p, plan)},
+                                {"partitions", std::move(partitions)},
+                                {"partition_total", share.partition_total},
+                                {"contracted", numbers(m.contracted)},
                                 {"lost", std::move(lost)},
                                 {"headcount", numbers(m.headcount)},
                                 {"persons_by_presence", numbers(m.persons_by_presence)},
@@ -217,10 +319,87 @@ std::string sums_json(const EvaluationSums& s) {
                                 {"selection", std::move(selection)}});
 }
 
-http::Response evaluation_sums(const Projection& p, const std::string& measure_id, const EvaluationOptions& options) {
+std::variant<SumsShare, std::string> parse_sums(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(text, ec);
+  if (ec || !doc.is_object()) return "not a JSON object";
+  const json::object& o = doc.get_object();
+  SumsShare out;
+  Reader r;
+  if (const json::value* plan = r.field(o, "plan")) {
+    if (!plan->is_object()) return "\"plan\" is not an object";
+    out.plan = json::serialize(*plan);
+  }
+  if (const json::value* parts = r.field(o, "partitions"); parts && parts->is_array()) {
+    for (const json::value& v : parts->get_array()) r.number(v, out.share.partitions.emplace_back(), "partitions");
+  } else if (r.error.empty()) {
+    r.error = "\"partitions\" is not an array";
+  }
+  if (const json::value* total = r.field(o, "partition_total")) r.number(*total, out.share.partition_total, "total");
+  std::size_t months = 0, selection_units = 0;
+  if (r.error.empty()) {
+    const json::object& plan = o.at("plan").get_object();
+    if (const json::value* v = r.field(plan, "months")) r.number(*v, months, "plan.months");
+    if (const json::value* v = r.field(plan, "selection_units")) r.number(*v, selection_units, "plan.selection_units");
+  }
+  if (!r.error.empty()) return r.error;
+  evaluation::Moments& m = out.sums.moments;
+  r.numbers(r.field(o, "contracted"), m.contracted, "contracted");
+  r.numbers(r.field(o, "headcount"), m.headcount, "headcount");
+  r.numbers(r.field(o, "persons_by_presence"), m.persons_by_presence, "persons_by_presence");
+  if (const json::array* lost = r.array(r.field(o, "lost"), kParts, "lost")) {
+    for (std::size_t q = 0; q < kParts; ++q) r.numbers(&(*lost)[q], m.lost[q], "lost");
+  }
+  for (const auto& [name, target] :
+       {std::pair{"lost_lost", &m.lost_lost}, std::pair{"lost_contracted", &m.lost_contracted}}) {
+    if (const json::array* parts = r.array(r.field(o, name), kParts, name)) {
+      for (std::size_t q = 0; q < kParts; ++q) {
+        if (const json::array* rows = r.array(&(*parts)[q], kCells, name)) {
+          for (std::size_t c = 0; c < kCells; ++c) r.numbers(&(*rows)[c], (*target)[q][c], name);
+        }
+      }
+    }
+  }
+  if (const json::array* rows = r.array(r.field(o, "contracted_contracted"), kCells, "contracted_contracted")) {
+    for (std::size_t c = 0; c < kCells; ++c)
+      r.numbers(&(*rows)[c], m.contracted_contracted[c], "contracted_contracted");
+  }
+  out.sums.monthly.resize(months);
+  out.sums.monthly_headcount.resize(months);
+  if (const json::array* monthly = r.array(r.field(o, "monthly"), months, "monthly")) {
+    for (std::size_t i = 0; i < months; ++i) {
+      if (const json::array* month = r.array(&(*monthly)[i], 4, "a month")) {
+        for (std::size_t g = 0; g < kGroups; ++g) {
+          r.sums((*month)[g], out.sums.monthly[i][g]);
+          r.number((*month)[2 + g], out.sums.monthly_headcount[i][g], "monthly headcount");
+        }
+      }
+    }
+  }
+  out.sums.selection.resize(selection_units);
+  out.sums.selection_headcount.resize(selection_units);
+  if (const json::array* selection = r.array(r.field(o, "selection"), selection_units, "selection")) {
+    for (std::size_t i = 0; i < selection_units; ++i) {
+      if (const json::array* unit = r.array(&(*selection)[i], 2, "a selection unit")) {
+        r.sums((*unit)[0], out.sums.selection[i]);
+        r.number((*unit)[1], out.sums.selection_headcount[i], "selection headcount");
+      }
+    }
+  }
+  if (!r.error.empty()) return r.error;
+  return out;
+}
+
+std::string plan_json(const Projection& p, const EvaluationPlan& plan) {
+  return json::serialize(plan_of(p, plan));
+}
+
+http::Response evaluation_sums(const Projection& p, const std::string& measure_id, const EvaluationOptions& options,
+                               const InstanceShare& share) {
   auto planned = plan_evaluation(p, measure_id, options);
   if (const auto* e = std::get_if<EvaluationError>(&planned)) return error(e->status, e->message);
-  return {200, "application/json", sums_json(collect_sums(p, std::get<EvaluationPlan>(planned)))};
+  const auto& plan = std::get<EvaluationPlan>(planned);
+  return {200, "application/json", sums_json(p, plan, collect_sums(p, plan), share)};
 }
 
 }  // namespace naervaer::api

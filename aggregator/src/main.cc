@@ -186,6 +186,8 @@ int cmd_aggregate(int argc, char** argv) {
       "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
       "masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this")(
       "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
+      "peer", po::value<std::vector<std::string>>(),
+      "another instance of the group, http://HOST:PORT (repeatable): evaluations add its persons' sums")(
       "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
       "checkpoint-events", po::value<std::size_t>()->default_value(50000), "checkpoint after this many messages")(
       "quiet,q", "no progress lines on standard error")("kafka-config,X", po::value<std::vector<std::string>>(),
@@ -215,6 +217,15 @@ int cmd_aggregate(int argc, char** argv) {
     throw UsageError("checkpoints need positive --checkpoint-ms and --checkpoint-events");
   o.kafka_config = kafka_config(vm);
   o.quiet = vm.count("quiet") > 0;
+  if (vm.count("peer")) {
+    for (std::string peer : vm["peer"].as<std::vector<std::string>>()) {
+      if (!peer.starts_with("http://") || peer.size() <= 7) {
+        throw UsageError("--peer must be http://HOST:PORT, got \"" + peer + "\"");
+      }
+      while (peer.ends_with('/')) peer.pop_back();
+      o.peers.push_back(std::move(peer));
+    }
+  }
   install_signal_handlers();
   Service service(o);
   std::fprintf(stderr, "naervaer aggregate: serving http://%s (/api/v1/units, /metrics), consuming %s\n",

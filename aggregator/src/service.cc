@@ -698,6 +698,7 @@ struct Service::Impl final : ServingSource {
     st.events_applied = applied.load();
     st.events_duplicate = duplicates.load();
     st.events_rejected = rejected.load();
+    st.partition_total = partition_total;
     for (const kafka::PartitionProgress& p : consumer->progress()) {
       st.partitions.push_back(PartitionStatus{p.partition, p.next_offset, p.high_watermark});
     }
@@ -752,7 +753,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
   m.rebuild_from_journal(nullptr);
   m.init_counters();
-  m.serving = std::make_unique<Serving>(m);
+  m.serving = std::make_unique<Serving>(m, ServingOptions{m.o.peers});
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "client.h"
 #include "naervaer/projections/projection.h"
@@ -31,6 +32,8 @@ struct ServiceOptions {
   int checkpoint_ms = 1000;               // ...or this long, whichever comes first
   ProjectionOptions projection;
   bool quiet = false;  // no progress lines on stderr
+  // The other instances of the group ("http://HOST:PORT"), whose sums an evaluation adds.
+  std::vector<std::string> peers;
 };
 
 // The local calendar date: the as-of date when none is fixed.

@@ -6,6 +6,7 @@
 // Thread-safe: handle() is called concurrently from the HTTP threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,6 +31,7 @@ struct PipelineStatus {
   std::uint64_t events_duplicate = 0;
   std::uint64_t events_rejected = 0;
   std::vector<PartitionStatus> partitions;  // the partitions assigned to this instance
+  std::int32_t partition_total = 0;         // of the topic; 0 when not known yet
 };
 
 // What serving needs of the pipeline. Every member is thread-safe.
@@ -46,9 +48,16 @@ class ServingSource {
   virtual void read_projection(const std::function<void(const Projection&, std::uint64_t generation)>& read) = 0;
 };
 
+struct ServingOptions {
+  // The other instances of the consumer group, "http://HOST:PORT": an evaluation adds their
+  // persons' sums to this instance's own (DOMAIN.md §13 is exact only over every person).
+  std::vector<std::string> peers;
+  std::chrono::milliseconds peer_deadline{10000};
+};
+
 class Serving {
  public:
-  explicit Serving(ServingSource& source);
+  explicit Serving(ServingSource& source, ServingOptions options = {});
   ~Serving();
   Serving(const Serving&) = delete;
   Serving& operator=(const Serving&) = delete;

@@ -77,10 +77,10 @@ void Moments::add(const PersonCells& person) {
   if (presence == 0) return;  // worked in no cell: adds nothing, not even to n
   ++persons_by_presence[presence];
   for (std::size_t c = 0; c < kCells; ++c) {
-    const double mc = person.contracted[c];
+    const std::int64_t mc = person.contracted[c];
     contracted[c] += mc;
     headcount[c] += mc > 0 ? 1 : 0;
-    for (std::size_t d = 0; d < kCells; ++d) contracted_contracted[c][d] += mc * person.contracted[d];
+    for (std::size_t d = 0; d < kCells; ++d) contracted_contracted[c][d] += Int128{mc} * person.contracted[d];
   }
   for (std::size_t q = 0; q < kParts; ++q) {
     const auto& l = person.lost[q];
@@ -88,8 +88,8 @@ void Moments::add(const PersonCells& person) {
       lost[q][c] += l[c];
       if (l[c] == 0) continue;  // most persons lose nothing in most cells
       for (std::size_t d = 0; d < kCells; ++d) {
-        lost_lost[q][c][d] += l[c] * l[d];
-        lost_contracted[q][c][d] += l[c] * person.contracted[d];
+        lost_lost[q][c][d] += Int128{l[c]} * l[d];
+        lost_contracted[q][c][d] += Int128{l[c]} * person.contracted[d];
       }
     }
   }
@@ -121,6 +121,8 @@ namespace {
 // Σ u_i² expanded into the moments' sums over persons.
 std::optional<Estimate> combination(const Moments& m, Part part, const std::array<double, kCells>& w) {
   const auto q = static_cast<std::size_t>(part);
+  // In workdays, converted once from the exact sums.
+  std::array<double, kCells> contracted{};
   std::array<double, kCells> rate{};
   unsigned used = 0;
   double estimate = 0;
@@ -128,7 +130,8 @@ std::optional<Estimate> combination(const Moments& m, Part part, const std::arra
     if (w[c] == 0) continue;
     if (m.contracted[c] <= 0) return std::nullopt;  // no rate without contracted workdays
     used |= 1U << c;
-    rate[c] = m.lost[q][c] / m.contracted[c];
+    contracted[c] = static_cast<double>(m.contracted[c]) / kContractedScale;
+    rate[c] = static_cast<double>(m.lost[q][c]) / kLostScale / contracted[c];
     estimate += w[c] * rate[c];
   }
   std::int64_t n = 0;
@@ -141,9 +144,12 @@ std::optional<Estimate> combination(const Moments& m, Part part, const std::arra
     if (w[c] == 0) continue;
     for (std::size_t d = 0; d < kCells; ++d) {
       if (w[d] == 0) continue;
-      const double cross = m.lost_lost[q][c][d] - rate[d] * m.lost_contracted[q][c][d] -
-                           rate[c] * m.lost_contracted[q][d][c] + rate[c] * rate[d] * m.contracted_contracted[c][d];
-      sum_u2 += w[c] * w[d] * cross / (m.contracted[c] * m.contracted[d]);
+      const double ll = static_cast<double>(m.lost_lost[q][c][d]) / (kLostScale * kLostScale);
+      const double lm_cd = static_cast<double>(m.lost_contracted[q][c][d]) / (kLostScale * kContractedScale);
+      const double lm_dc = static_cast<double>(m.lost_contracted[q][d][c]) / (kLostScale * kContractedScale);
+      const double mm = static_cast<double>(m.contracted_contracted[c][d]) / (kContractedScale * kContractedScale);
+      const double cross = ll - rate[d] * lm_cd - rate[c] * lm_dc + rate[c] * rate[d] * mm;
+      sum_u2 += w[c] * w[d] * cross / (contracted[c] * contracted[d]);
     }
   }
   const auto nd = static_cast<double>(n);
@@ -256,6 +262,10 @@ std::variant<EvaluationPlan, EvaluationError> plan_evaluation(const Projection& 
       plan.comparison_units.push_back(u);
     }
   }
+  // By id, not by UnitId: the order units were registered in differs between instances.
+  const auto by_id = [&](UnitId x, UnitId y) { return p.unit(x).id < p.unit(y).id; };
+  std::sort(plan.treated_units.begin(), plan.treated_units.end(), by_id);
+  std::sort(plan.comparison_units.begin(), plan.comparison_units.end(), by_id);
   const Date first_month = std::min(add_years(f, -1), plan.before->start);
   plan.months = periods_overlapping(std::max(first_month, calendar::kFirstSupported), plan.as_of, Granularity::kMonth);
   return plan;
@@ -300,14 +310,12 @@ EvaluationSums collect_sums(const Projection& p, const EvaluationPlan& plan) {
       for (DurationClass k : kAllDurationClasses) {
         if (is_short_term(k)) short_term += s.lost_by_class[static_cast<std::size_t>(k)];
       }
-      person.contracted[c] = static_cast<double>(s.contracted) / kContractedScale;
-      person.lost[static_cast<std::size_t>(Part::kTotal)][c] = static_cast<double>(s.lost()) / kLostScale;
-      person.lost[static_cast<std::size_t>(Part::kShortTerm)][c] = static_cast<double>(short_term) / kLostScale;
-      person.lost[static_cast<std::size_t>(Part::kLongTerm)][c] =
-          static_cast<double>(s.lost() - short_term) / kLostScale;
-      person.lost[static_cast<std::size_t>(Part::kSelfCertified)][c] = static_cast<double>(s.lost_self) / kLostScale;
-      person.lost[static_cast<std::size_t>(Part::kDoctorCertified)][c] =
-          static_cast<double>(s.lost_doctor) / kLostScale;
+      person.contracted[c] = s.contracted;
+      person.lost[static_cast<std::size_t>(Part::kTotal)][c] = s.lost();
+      person.lost[static_cast<std::size_t>(Part::kShortTerm)][c] = short_term;
+      person.lost[static_cast<std::size_t>(Part::kLongTerm)][c] = s.lost() - short_term;
+      person.lost[static_cast<std::size_t>(Part::kSelfCertified)][c] = s.lost_self;
+      person.lost[static_cast<std::size_t>(Part::kDoctorCertified)][c] = s.lost_doctor;
     }
     sums.moments.add(person);
   });
@@ -349,8 +357,8 @@ Evaluation evaluate(const Projection& p, const EvaluationPlan& plan, const Evalu
       out.headcount = static_cast<std::int32_t>(m.headcount[c]);
       out.masked = masked_cell(c);
       e.masked = e.masked || out.masked;
-      out.contracted_workdays = m.contracted[c];
-      out.lost_workdays = m.lost[static_cast<std::size_t>(Part::kTotal)][c];
+      out.contracted_workdays = static_cast<double>(m.contracted[c]) / kContractedScale;
+      out.lost_workdays = static_cast<double>(m.lost[static_cast<std::size_t>(Part::kTotal)][c]) / kLostScale;
       if (m.contracted[c] > 0) out.absence_percent = 100.0 * out.lost_workdays / out.contracted_workdays;
     }
   }
@@ -372,7 +380,9 @@ Evaluation evaluate(const Projection& p, const EvaluationPlan& plan, const Evalu
   } else {
     e.verdict = Verdict::kNoDetectableChange;
   }
-  if (total) e.workdays_avoided = -total->did.estimate / 100.0 * m.contracted[cell(kTreated, kAfter)];
+  if (total)
+    e.workdays_avoided =
+        -total->did.estimate / 100.0 * static_cast<double>(m.contracted[cell(kTreated, kAfter)]) / kContractedScale;
   // The placebo: the same comparison one year earlier, when nothing had been done yet.
   if (!masked_cell(cell(kTreated, kPlaceboBefore)) && !masked_cell(cell(kComparison, kPlaceboBefore))) {
     e.placebo = effect(m, Part::kTotal, kPlaceboBefore, kBefore);

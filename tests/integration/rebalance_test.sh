@@ -3,7 +3,9 @@
 # are split), events keep coming, then it leaves (SIGTERM). At every stage the figures,
 # summed over the instances as Prometheus would (sum by unit), equal a from-scratch fold:
 # no figure lost, none counted twice. Masking is off (--masking-limit 1) so every unit is
-# exported by every instance that has persons there.
+# exported by every instance that has persons there. Evaluations of measures (DOMAIN.md §13)
+# need every person: each instance names the other with --peer and adds its sums, and the
+# answer equals that of a third instance, in a group of its own, that holds everyone.
 # Usage: rebalance_test.sh NAERVAER_BINARY
 set -euo pipefail
 bin="$1"
@@ -18,10 +20,13 @@ head -n $((total / 2)) "$work/all.txt" >"$work/part1.txt"
 tail -n +$((total / 2 + 1)) "$work/all.txt" >"$work/part2.txt"
 cut -f2- "$work/all.txt" >"$work/all.jsonl"
 
-start() {  # NAME: an instance with its own state and port
-  local name=$1 http=127.0.0.1:$(port)
+http_a=127.0.0.1:$(port)
+http_b=127.0.0.1:$(port)
+start() {  # NAME [OPTION...]: an instance with its own state and port
+  local name=$1 http; shift
+  eval "http=\${http_$name:-127.0.0.1:\$(port)}"
   "$bin" aggregate --brokers "$BS" --state "$work/state-$name" --listen "$http" --today "$TODAY" \
-    --masking-limit 1 --checkpoint-ms 200 -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
+    --masking-limit 1 --checkpoint-ms 200 -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 "$@" \
     2>>"$work/$name.err" &
   pids+=($!)
   eval "pid_$name=$!; http_$name=$http"
@@ -75,12 +80,12 @@ PY
 
 step "instance a alone"
 kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part1.txt"
-start a
+start a --peer "http://$http_b"
 wait_split "$http_a"
 compare <(head -n $((total / 2)) "$work/all.jsonl") "$http_a"
 
 step "instance b joins: the partitions are split, events keep coming"
-start b
+start b --peer "http://$http_a"
 kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part2.txt"
 wait_split "$http_a" "$http_b"
 python3 - "$http_a" "$http_b" <<'PY'
@@ -98,9 +103,53 @@ for h in sys.argv[1:]:
 PY
 compare "$work/all.jsonl" "$http_a" "$http_b"
 
+step "evaluations over two instances equal one instance that holds every person"
+start whole --group whole
+wait_split "$http_whole"
+python3 - "$http_a" "$http_b" "$http_whole" <<'PY'
+import json, sys, urllib.request, urllib.parse, urllib.error
+a, b, whole = sys.argv[1:]
+def get(h, p):
+    try:
+        return urllib.request.urlopen(f"http://{h}{p}", timeout=30).read()
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{h}{p}: {e.code} {e.read().decode()}")
+measures = [m["measure_id"] for m in json.loads(get(whole, "/api/v1/measures"))["measures"]]
+assert measures, "the generated municipality has no measures"
+def first_difference(x, y, at=""):
+    if isinstance(x, dict) and isinstance(y, dict):
+        for k in sorted(set(x) | set(y)):
+            if x.get(k) != y.get(k): return first_difference(x.get(k), y.get(k), f"{at}.{k}")
+    if isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+        for i, (u, v) in enumerate(zip(x, y)):
+            if u != v: return first_difference(u, v, f"{at}[{i}]")
+    return f"{at}: {x!r} against {y!r}"
+checked = numbers = 0
+for mid in measures:
+    for query in ("", "?year=2"):
+        path = f"/api/v1/measures/{urllib.parse.quote(mid, safe='')}/evaluation{query}"
+        want = get(whole, path)
+        for h in (a, b):
+            got = get(h, path)
+            assert got == want, f"{mid}{query} from {h} differs from the whole: {first_difference(json.loads(got), json.loads(want))}"
+        checked += 1
+        numbers += json.loads(want)["effects"] is not None
+    # The halves really are halves: each instance's own sums hold fewer persons than the whole's.
+    sums = [json.loads(get(h, f"/api/v1/measures/{urllib.parse.quote(mid, safe='')}/evaluation/sums"))
+            for h in (a, b, whole)]
+    assert sums[0]["partitions"] and sums[1]["partitions"] and len(sums[2]["partitions"]) == 8
+    assert [x + y for x, y in zip(sums[0]["headcount"], sums[1]["headcount"])] == sums[2]["headcount"]
+assert numbers > 0, "no evaluation had effects to compare"
+print(f"{checked} evaluations ({numbers} with effects) equal over two instances and one")
+PY
+
 step "instance b leaves (SIGTERM): a takes every partition back"
 kill -TERM "$pid_b"
 wait "$pid_b" || fail "instance b did not exit 0"
 wait_split "$http_a"
 compare "$work/all.jsonl" "$http_a"
+# Holding every partition again, a answers alone: its peer is gone and not needed.
+mid=$(curl -sf "http://$http_a/api/v1/measures" | python3 -c 'import json,sys; print(json.load(sys.stdin)["measures"][0]["measure_id"])')
+cmp <(curl -sf "http://$http_a/api/v1/measures/$mid/evaluation") <(curl -sf "http://$http_whole/api/v1/measures/$mid/evaluation") ||
+  fail "a alone evaluates $mid otherwise than the whole"
 echo "ok: rebalance"

@@ -53,23 +53,29 @@ inline constexpr Part kAllParts[] = {Part::kTotal, Part::kShortTerm, Part::kLong
                                      Part::kDoctorCertified};
 std::string_view to_string(Part p) noexcept;  // "total", "short_term", "long_term", "self_certified", ...
 
-// One person's own workdays in each cell: contracted m, and lost l by part.
+// Exact sums of squares: a person's lost workdays squared reach 10^21 in the units below.
+__extension__ typedef __int128 Int128;  // NOLINT(modernize-use-using): __extension__ needs typedef
+
+// One person's own workdays in each cell, exact: contracted m in 1/kContractedScale of a
+// workday, lost l by part in 1/kLostScale (figures.h), as the unit-day figures keep them.
 struct PersonCells {
-  std::array<double, kCells> contracted{};
-  std::array<std::array<double, kCells>, kParts> lost{};
+  std::array<std::int64_t, kCells> contracted{};
+  std::array<std::array<std::int64_t, kCells>, kParts> lost{};
 };
 
 // Additive over persons: what the estimates and their variance need. Σ u_i² expands into
 // sums of l·l, l·m and m·m over persons for every pair of cells, and n (persons with m > 0
-// in any cell used) into a count of persons per pattern of cells they worked in.
+// in any cell used) into a count of persons per pattern of cells they worked in. Whole
+// numbers, so that the sums of instances added in any order are the same to the last bit,
+// and so is every figure computed from them.
 struct Moments {
-  std::array<double, kCells> contracted{};
-  std::array<std::array<double, kCells>, kParts> lost{};
+  std::array<std::int64_t, kCells> contracted{};
+  std::array<std::array<std::int64_t, kCells>, kParts> lost{};
   std::array<std::int64_t, kCells> headcount{};
   std::array<std::int64_t, std::size_t{1} << kCells> persons_by_presence{};
-  std::array<std::array<std::array<double, kCells>, kCells>, kParts> lost_lost{};
-  std::array<std::array<std::array<double, kCells>, kCells>, kParts> lost_contracted{};  // [q][c][c'] = Σ l_c m_c'
-  std::array<std::array<double, kCells>, kCells> contracted_contracted{};
+  std::array<std::array<std::array<Int128, kCells>, kCells>, kParts> lost_lost{};
+  std::array<std::array<std::array<Int128, kCells>, kCells>, kParts> lost_contracted{};  // [q][c][c'] = Σ l_c m_c'
+  std::array<std::array<Int128, kCells>, kCells> contracted_contracted{};
 
   void add(const PersonCells& person);
   Moments& operator+=(const Moments& other);
@@ -112,13 +118,13 @@ struct EvaluationPlan {
   MeasureStatus status = MeasureStatus::kPlanned;
   int year = 1;
   Date as_of;
-  std::optional<Period> after;             // A
-  std::optional<Period> before;            // B
-  std::optional<Period> placebo_before;    // B′
-  std::vector<std::int8_t> group_of_unit;  // by UnitId: a Group, or -1
-  std::vector<UnitId> treated_units, comparison_units;
-  std::vector<Period> months;  // from a year before the start (or B) to the as-of date
-  Period selection;            // the 365 days before the first day (selected_when_high)
+  std::optional<Period> after;                          // A
+  std::optional<Period> before;                         // B
+  std::optional<Period> placebo_before;                 // B′
+  std::vector<std::int8_t> group_of_unit;               // by UnitId: a Group, or -1
+  std::vector<UnitId> treated_units, comparison_units;  // in the order of their ids
+  std::vector<Period> months;                           // from a year before the start (or B) to the as-of date
+  Period selection;                                     // the 365 days before the first day (selected_when_high)
   double inconclusive_mde = 1.0;
 };
 
