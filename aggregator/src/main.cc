@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "broker.h"
+#include "evaluate_command.h"
 #include "ingest_command.h"
 #include "naervaer/ingest/csv_export.h"
 #include "naervaer/ingest/generator.h"
@@ -49,6 +50,7 @@ commands:
   generate   write a synthetic municipality as JSON Lines or CSV exports
   replay     fold JSON Lines from scratch, as known at a time; print the units as /api/v1/units does
   journal    print the events an aggregator's state holds as JSON Lines (for replay and audits)
+  evaluate   did the measures work? their evaluations from a state directory: JSON, CSV or an HTML report
   help       this text; `naervaer <command> --help` for a command's options
 )";
 
@@ -361,6 +363,65 @@ int cmd_journal(int argc, char** argv) {
   return 0;
 }
 
+int cmd_evaluate(int argc, char** argv) {
+  po::options_description desc(
+      "evaluate options (DOMAIN.md §13; read-only, so it can run beside the aggregator: it sees the last "
+      "checkpoint)");
+  desc.add_options()("state", po::value<std::string>(), "the aggregator's state directory (required)")(
+      "topic", po::value<std::string>()->default_value("naervaer.events"), "the topic the state was consumed from")(
+      "measure", po::value<std::vector<std::string>>(), "a measure id (repeatable; default: every measure)")(
+      "year", po::value<int>()->default_value(1), "evaluation year k: 1 is the measure's first year")(
+      "comparison", po::value<std::string>(), "comparison units U1,U2 (default: every unit not in a measure)")(
+      "today", po::value<std::string>(), "the as-of date YYYY-MM-DD (default: today)")(
+      "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time")(
+      "masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this")(
+      "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
+      "format", po::value<std::string>(),
+      "json, csv (Norwegian Excel) or html (default: from --out's suffix, else json)")(
+      "out,o", po::value<std::string>(), "output file, readable by you only (default: standard output)")(
+      "quiet,q", "no progress lines on standard error");
+  const auto parsed = parse("evaluate", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  if (!vm.count("state")) throw UsageError("--state is required: the aggregator's state directory");
+  EvaluateOptions o;
+  o.state_dir = vm["state"].as<std::string>();
+  o.topic = vm["topic"].as<std::string>();
+  if (vm.count("measure")) o.measures = vm["measure"].as<std::vector<std::string>>();
+  o.evaluation.year = vm["year"].as<int>();
+  if (o.evaluation.year < 1 || o.evaluation.year > 50) throw UsageError("--year must be from 1 to 50");
+  if (vm.count("comparison")) {
+    const auto opts = api::evaluation_options("comparison=" + vm["comparison"].as<std::string>());
+    if (std::holds_alternative<http::Response>(opts)) {
+      throw UsageError("--comparison must name units separated by commas, got \"" + vm["comparison"].as<std::string>() +
+                       "\"");
+    }
+    o.evaluation.comparison_units = std::get<EvaluationOptions>(opts).comparison_units;
+  }
+  o.today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
+  if (vm.count("known-at")) {
+    o.known_at_ms = parse_rfc3339_ms(vm["known-at"].as<std::string>());
+    if (!o.known_at_ms) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
+  }
+  o.projection.masking_limit = vm["masking-limit"].as<int>();
+  if (vm.count("default-threshold")) {
+    const double t = vm["default-threshold"].as<double>();
+    if (t < 0 || t > 100) throw UsageError("--default-threshold must be from 0 to 100");
+    o.projection.default_absence_threshold = static_cast<Hundredths>(std::lround(t * 100));
+  }
+  if (vm.count("out")) o.out = vm["out"].as<std::string>();
+  if (vm.count("format")) {
+    o.format = vm["format"].as<std::string>();
+  } else if (o.out && (o.out->extension() == ".html" || o.out->extension() == ".csv")) {
+    o.format = o.out->extension().string().substr(1);
+  }
+  if (o.format != "json" && o.format != "csv" && o.format != "html") {
+    throw UsageError("--format must be json, csv or html, got \"" + o.format + "\"");
+  }
+  o.quiet = vm.count("quiet") > 0;
+  return run_evaluate(o);
+}
+
 int cmd_generate(int argc, char** argv) {
   po::options_description desc("generate options");
   add_generator_options(desc);
@@ -575,6 +636,7 @@ int main(int argc, char** argv) {
     if (command == "ingest") return cmd_ingest(argc - 1, argv + 1);
     if (command == "replay") return cmd_replay(argc - 1, argv + 1);
     if (command == "journal") return cmd_journal(argc - 1, argv + 1);
+    if (command == "evaluate") return cmd_evaluate(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -63,6 +63,27 @@ case "$scenario" in
     [[ ! -e "$missing" ]] || fail "reading created the state directory"
     rm -rf "$(dirname "$missing")"
     ;;
+  evaluate)
+    out=$("$bin" evaluate 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "no --state: $out"
+    grep -q -- "--state is required" <<<"$out" || fail "unclear message: $out"
+    out=$("$bin" evaluate --state x --format xml 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "a bad format: $out"
+    grep -q -- "--format must be json, csv or html" <<<"$out" || fail "unclear message: $out"
+    out=$("$bin" evaluate --state x --year 0 2>&1)
+    [[ $? -eq 2 ]] && grep -q -- "--year must be from 1 to 50" <<<"$out" || fail "year 0: $out"
+    # A real state: the demo's. An unknown measure is one line and exit 1.
+    state=$(mktemp -d)
+    trap 'rm -rf "$state"' EXIT
+    "$bin" demo --employees 300 --today 2026-11-22 --once --state "$state" --listen 127.0.0.1:0 >/dev/null 2>&1 ||
+      fail "the demo failed"
+    out=$("$bin" evaluate --state "$state/aggregator" --today 2026-11-22 --measure no-such -q 2>&1)
+    [[ $? -eq 1 && $(wc -l <<<"$out") -eq 1 ]] || fail "an unknown measure: $out"
+    grep -q 'no measure "no-such"' <<<"$out" || fail "unclear message: $out"
+    out=$("$bin" evaluate --state "$state/aggregator" --today 2026-11-22 -q) || fail "evaluate exited $?"
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["as_of"] == "2026-11-22" and d["evaluations"], d' "$out" ||
+      fail "not a list of evaluations: ${out:0:200}"
+    ;;
   unknown-command)
     out=$("$bin" frobnicate 2>&1)
     [[ $? -eq 2 ]] || fail "want exit 2"

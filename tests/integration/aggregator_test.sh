@@ -186,6 +186,11 @@ for m in json.load(open(sys.argv[2]))["measures"]:
             assert set(c) == {"headcount", "masked"}, (m["measure_id"], c)
 assert masked > 0, "no masked evaluation to check"
 PY
+# Kept for `naervaer evaluate`, which must answer the same from the state directory.
+mkdir -p "$work/api_evaluations"
+for id in $(python3 -c 'import json,sys; print(" ".join(m["measure_id"] for m in json.load(open(sys.argv[1]))["measures"]))' "$work/measures.json"); do
+  curl -sf "http://$HTTP/api/v1/measures/$id/evaluation" >"$work/api_evaluations/$id.json" || fail "evaluation of $id"
+done
 [[ $(code "/api/v1/measures/no-such-measure/evaluation") == 404 ]] || fail "unknown measure"
 [[ $(code "/api/v1/measures/$measure/evaluation?year=0") == 400 ]] || fail "year=0"
 [[ $(code "/api/v1/measures/$measure/evaluation?comparison=no-such-unit") == 400 ]] || fail "unknown comparison unit"
@@ -260,6 +265,51 @@ assert len(journal) == len(set(journal)) == len(distinct) and set(journal) == di
     (len(journal), len(set(journal)), len(distinct))
 print(f"{len(journal)} events in the journal, each once")
 PY
+step "naervaer evaluate: the API's evaluations from the state directory; CSV for Excel; an HTML report that prints"
+for f in "$work"/api_evaluations/*.json; do
+  id=$(basename "$f" .json)
+  "$bin" evaluate --state "$work/state" --today "$TODAY" --measure "$id" -q >"$work/cli_evaluation.json" ||
+    fail "evaluate --measure $id"
+  cmp <(tr -d '\n' <"$work/cli_evaluation.json") "$f" >/dev/null || fail "evaluate --measure $id differs from the API"
+done
+"$bin" evaluate --state "$work/state" --today "$TODAY" -o "$work/evaluations.csv" 2>/dev/null || fail "evaluate -o x.csv"
+"$bin" evaluate --state "$work/state" --today "$TODAY" -o "$work/evaluations.html" 2>/dev/null || fail "evaluate -o x.html"
+[[ $(stat -c %a "$work/evaluations.csv") == 600 && $(stat -c %a "$work/evaluations.html") == 600 ]] ||
+  fail "the reports should be readable by their owner only"
+python3 - "$work" <<'PY' || fail "the CSV is not the Norwegian Excel dialect or differs from the API"
+import csv, glob, io, json, os, sys
+work = sys.argv[1]
+raw = open(f"{work}/evaluations.csv", "rb").read()
+assert raw.startswith(b"\xef\xbb\xbf"), "no byte order mark"
+assert b"\r\n" in raw, "lines should end in CRLF"
+rows = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"), newline=""), delimiter=";"))
+api = {os.path.basename(f)[:-5]: json.load(open(f)) for f in glob.glob(f"{work}/api_evaluations/*.json")}
+assert {r["measure_id"] for r in rows} == set(api), "not every measure"
+checked = 0
+for r in rows:
+    e = api[r["measure_id"]]
+    assert r["verdict"] == e["verdict"], r
+    effect = (e["effects"] or {}).get(r["part"])
+    if effect is None:
+        assert r["did_pp"] == "", r
+        continue
+    assert "." not in r["did_pp"], f"a decimal point, not a comma: {r['did_pp']}"
+    assert abs(float(r["did_pp"].replace(",", ".")) - effect["did"]["estimate"]) < 1e-6, (r, effect)
+    checked += 1
+assert checked > 0, "no effect in the CSV"
+print(f"{len(rows)} CSV rows, {checked} effects equal the API's")
+PY
+grep -q 'class="verdict masked"' "$work/evaluations.html" || fail "the report should show the masked measure"
+grep -q "percentage points more than in comparable units" "$work/evaluations.html" || fail "no effect in words"
+command -v chromium >/dev/null || fail "no chromium (apt-get install chromium)"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-dev-shm-usage \
+  --user-data-dir="$work/chromium-profile" --print-to-pdf="$work/evaluations.pdf" --no-pdf-header-footer \
+  "file://$work/evaluations.html" 2>>"$work/chromium.err" || fail "chromium could not print the report"
+pages=$(grep -ac '/Type /Page\b' "$work/evaluations.pdf" || true)
+[[ $(head -c4 "$work/evaluations.pdf") == "%PDF" && $pages -ge 2 ]] ||
+  fail "the report did not print to a PDF of several pages (one per measure): $pages pages"
+echo "the report printed to $pages PDF pages"
+
 "$bin" replay --from-file "$work/journal.jsonl" --today "$TODAY" >"$work/journal_units.json"
 python3 -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); assert a == b, "replay of the journal differs from the API"' \
   "$work/journal_units.json" "$work/api_units.json" || fail "the journal does not replay to the API's figures"
