@@ -348,6 +348,52 @@ assert "no-such-unit" in m.group(2) and "404" in m.group(2), m.group(2)
 assert re.search(r'<section id="trend"[^>]*data-state="error"', dom)
 PY
 
+step "rendered: the measures view (verdicts, forest plot, a measure in words and by month, CSV for Excel)"
+curl -sf "http://$HTTP/api/v1/measures" >"$work/measures.json"
+mkdir -p "$work/evaluations"
+python3 - "$work" "$HTTP" <<'PY'
+import json, sys, urllib.parse, urllib.request
+work, http = sys.argv[1:]
+chosen = {}
+for m in json.load(open(f"{work}/measures.json"))["measures"]:
+    body = urllib.request.urlopen(f"http://{http}/api/v1/measures/{urllib.parse.quote(m['measure_id'], safe='')}/evaluation").read()
+    open(f"{work}/evaluations/{m['measure_id']}.json", "wb").write(body)
+    e = json.loads(body)
+    chosen.setdefault(e["verdict"], m["measure_id"])
+    if e["warnings"]: chosen.setdefault("warned", m["measure_id"])
+assert "masked" in chosen, f"no masked measure to show: {chosen}"
+shown = chosen.get("warned") or chosen.get("reduced") or next(v for k, v in chosen.items() if k not in ("masked", "not_started"))
+open(f"{work}/measure_shown", "w").write(shown)
+open(f"{work}/measure_masked", "w").write(chosen["masked"])
+PY
+for which in shown masked; do
+  mid=$(cat "$work/measure_$which")
+  chrome --dump-dom "$BASE/?measure=$(urlq "$mid")" >"$work/dom_measure_$which.html" || fail "chromium: $(tail -3 "$work/chromium.err")"
+  python3 "$(dirname "$0")/check_measures.py" "$work/dom_measure_$which.html" "$work/measures.json" "$work/evaluations" "$mid" ||
+    fail "the measures view with $mid (DOM in $work/dom_measure_$which.html)"
+done
+
+step "screenshot of the measures view"
+# Tall enough that the page does not scroll (headless Chromium paints nothing after a scroll);
+# the measures, the last section, are cut out of it above the end of the page.
+chrome --hide-scrollbars --screenshot="$work/page_tall.png" --window-size=1400,4000 \
+  "$BASE/?measure=$(urlq "$(cat "$work/measure_shown")")" >/dev/null || fail "chromium: $(tail -3 "$work/chromium.err")"
+end=$(python3 "$(dirname "$0")/png_tool.py" last-ink "$work/page_tall.png")
+(( end > 1300 && end < 3990 )) || fail "the page ends at row $end of the screenshot: not all of it, or nothing"
+python3 "$(dirname "$0")/png_tool.py" crop "$work/page_tall.png" "$work/measures.png" $((end - 1230)) 1245
+python3 - "$(dirname "$0")" "$work/measures.png" <<'PY' || fail "the measures screenshot is not a plausible rendering"
+import sys
+sys.path.insert(0, sys.argv[1])
+import png_tool
+width, height, bpp, rows = png_tool.read(sys.argv[2])
+# The measure's monthly chart: its treated line (#1f5fa8) and the shaded period (#e8f0fb).
+for colour in ("1f5fa8", "e8f0fb", "8a929c"):
+    assert png_tool.find(rows, bpp, bytes.fromhex(colour)) >= 0, f"no #{colour} on the page"
+print(f"{width}x{height}")
+PY
+mkdir -p "${PAGE_SCREENSHOT_DIR:-$work}"
+[[ "${PAGE_SCREENSHOT_DIR:-$work}" -ef "$work" ]] || cp "$work/measures.png" "${PAGE_SCREENSHOT_DIR}/measures.png"
+
 step "screenshot at 1280x900"
 chrome --screenshot="$work/page.png" --window-size=1280,900 "$BASE/#unit=$(urlq "$OVER")" >/dev/null ||
   fail "chromium: $(tail -3 "$work/chromium.err")"
