@@ -12,6 +12,10 @@
 #include "naervaer/projections/evaluation.h"
 #include "naervaer/projections/projection.h"
 
+namespace boost::json {
+class object;
+}  // namespace boost::json
+
 namespace naervaer::api {
 
 // GET /api/v1/units
@@ -19,14 +23,15 @@ http::Response units(const Projection& p);
 // GET /api/v1/units/{unit}/series?granularity=&from=&to=  (unit already percent-decoded)
 http::Response series(const Projection& p, const std::string& unit, const std::string& query);
 
-// GET /api/v1/measures
-http::Response measures(const Projection& p);
+// GET /api/v1/measures?unit=U: every measure, or those touching unit U (run in it, above it
+// or below it).
+http::Response measures(const Projection& p, const std::string& query);
+// The measures /api/v1/measures?unit=U lists, or the answer to a bad or unknown unit.
+std::variant<std::vector<MeasureSet>, http::Response> measures_of(const Projection& p, const std::string& query);
 
 // The options of /api/v1/measures/{id}/evaluation: ?year=K&comparison=U1,U2. An error
 // response (400) when a parameter is bad.
 std::variant<EvaluationOptions, http::Response> evaluation_options(const std::string& query);
-// GET /api/v1/measures/{id}/evaluation (measure id already percent-decoded)
-http::Response evaluation(const Projection& p, const std::string& measure_id, const EvaluationOptions& options);
 // The partitions whose persons this instance holds, of how many the topic has.
 struct InstanceShare {
   std::vector<std::int32_t> partitions;
@@ -48,6 +53,10 @@ struct SumsShare {
 std::variant<SumsShare, std::string> parse_sums(std::string_view text);
 // The plan as sums_json writes it (compact JSON), to compare with the instances' plans.
 std::string plan_json(const Projection& p, const EvaluationPlan& plan);
+// One row of /api/v1/evaluations: the measure, the verdict, the total effect and its interval
+// and the result in words, flat for a table; or the measure and why it has no evaluation.
+boost::json::object evaluation_row(const Projection& p, const Evaluation& e);
+boost::json::object evaluation_error_row(const Projection& p, std::string_view measure_id, const std::string& message);
 // The EVALUATION document of DESIGN.md.
 http::Response evaluation_json(const Projection& p, const Evaluation& e);
 

@@ -1,10 +1,12 @@
 // /api/v1/measures and their evaluations (DESIGN.md "Measures", DOMAIN.md §13).
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <optional>
 #include <type_traits>
 
 #include "api.h"
+#include "evaluation_report.h"
 #include "json_text.h"
 
 namespace naervaer::api {
@@ -65,17 +67,52 @@ std::string month_text(Date d) {
 
 }  // namespace
 
-http::Response measures(const Projection& p) {
+// A measure touches a unit when it runs in the unit, in a unit above it or in one below it:
+// the unit's figures then hold persons the measure was meant for.
+bool touches(const Projection& p, const MeasureSet& m, UnitId unit) {
+  return std::any_of(m.units.begin(), m.units.end(), [&](const std::string& id) {
+    const auto u = p.find_unit(id);
+    return u && (p.is_descendant_or_self(unit, *u) || p.is_descendant_or_self(*u, unit));
+  });
+}
+
+std::variant<std::vector<MeasureSet>, http::Response> measures_of(const Projection& p, const std::string& query) {
+  const std::string unit = http::query_param(query, "unit");
+  std::optional<UnitId> id;
+  if (!unit.empty()) {
+    id = p.find_unit(unit);
+    if (!id) return error(404, "no unit \"" + unit + "\"");
+  } else if (query.find("unit=") != std::string::npos) {
+    return error(400, "unit must name a unit");
+  }
+  std::vector<MeasureSet> out;
+  for (MeasureSet& m : p.measures()) {
+    if (!id || touches(p, m, *id)) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+http::Response measures(const Projection& p, const std::string& query) {
+  auto selected = measures_of(p, query);
+  if (auto* bad = std::get_if<http::Response>(&selected)) return std::move(*bad);
   json::array list;
-  for (const MeasureSet& m : p.measures()) {
+  for (const MeasureSet& m : std::get<std::vector<MeasureSet>>(selected)) {
     json::array units;
     for (const std::string& u : m.units) units.emplace_back(u);
+    // `until`: where a timeline draws the measure's end: its last day, or today while it runs open.
+    json::value until = nullptr;
+    if (m.to) {
+      until = json::value(m.to->iso());
+    } else if (m.from <= p.as_of()) {
+      until = json::value(p.as_of().iso());
+    }
     list.push_back(json::object{{"measure_id", m.measure_id},
                                 {"name", m.name},
                                 {"category", m.category ? json::value(*m.category) : json::value(nullptr)},
                                 {"units", std::move(units)},
                                 {"from", m.from.iso()},
                                 {"to", m.to ? json::value(m.to->iso()) : json::value(nullptr)},
+                                {"until", std::move(until)},
                                 {"status", to_string(measure_status(m, p.as_of()))}});
   }
   return {200, "application/json", json_text(json::object{{"as_of", p.as_of().iso()}, {"measures", std::move(list)}})};
@@ -160,10 +197,51 @@ http::Response evaluation_json(const Projection& p, const Evaluation& e) {
   return {200, "application/json", json_text(o)};
 }
 
-http::Response evaluation(const Projection& p, const std::string& measure_id, const EvaluationOptions& options) {
-  const auto result = evaluate_measure(p, measure_id, options);
-  if (const auto* e = std::get_if<EvaluationError>(&result)) return error(e->status, e->message);
-  return evaluation_json(p, std::get<Evaluation>(result));
+namespace {
+
+json::object measure_row(const MeasureSet& m) {
+  std::string units;
+  for (const std::string& u : m.units) units += (units.empty() ? "" : ",") + u;
+  json::object row{{"measure_id", m.measure_id},
+                   {"name", m.name},
+                   {"category", m.category ? json::value(*m.category) : json::value(nullptr)},
+                   {"units", units},
+                   {"from", m.from.iso()},
+                   {"to", m.to ? json::value(m.to->iso()) : json::value(nullptr)}};
+  for (const char* key : {"status", "verdict", "did", "se", "ci_low", "ci_high", "mde", "workdays_avoided", "warnings",
+                          "in_words", "error"}) {
+    row[key] = nullptr;
+  }
+  return row;
+}
+
+}  // namespace
+
+json::object evaluation_row(const Projection& p, const Evaluation& e) {
+  json::object row = measure_row(e.plan.measure);
+  row["status"] = to_string(measure_status(e.plan.measure, p.as_of()));
+  row["verdict"] = to_string(e.verdict);
+  std::string warnings;
+  for (const std::string& w : e.warnings) warnings += (warnings.empty() ? "" : ",") + w;
+  row["warnings"] = warnings;
+  if (const auto& total = e.effects[static_cast<std::size_t>(evaluation::Part::kTotal)]; total && !e.masked) {
+    row["did"] = total->did.estimate;
+    row["se"] = total->did.se;
+    row["ci_low"] = total->did.ci_low;
+    row["ci_high"] = total->did.ci_high;
+    row["mde"] = total->mde;
+  }
+  row["workdays_avoided"] = optional_number(e.workdays_avoided);
+  row["in_words"] = report::effect_in_words(e);
+  return row;
+}
+
+json::object evaluation_error_row(const Projection& p, std::string_view measure_id, const std::string& message) {
+  const std::optional<MeasureSet> m = p.measure(measure_id);
+  json::object row = m ? measure_row(*m) : measure_row(MeasureSet{std::string(measure_id), {}, {}, {}, {}, {}});
+  if (m) row["status"] = to_string(measure_status(*m, p.as_of()));
+  row["error"] = message;
+  return row;
 }
 
 // ---- the sums of one instance, and combining the sums of several -------------------------

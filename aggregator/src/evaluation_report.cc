@@ -69,9 +69,13 @@ std::string units_text(const Projection& p, const std::vector<UnitId>& units) {
 }  // namespace
 
 std::string effect_in_words(const Evaluation& e) {
-  switch (e.verdict) {
+  const Verdict verdict = e.verdict;
+  const int year = e.plan.year;
+  const std::optional<Effect>& total = total_effect(e);
+  const std::optional<double>& workdays_avoided = e.workdays_avoided;
+  switch (verdict) {
     case Verdict::kNotStarted:
-      return "The measure has not started yet (or year " + std::to_string(e.plan.year) +
+      return "The measure has not started yet (or year " + std::to_string(year) +
              " of it has not begun): there is nothing to evaluate.";
     case Verdict::kMasked:
       return "Too few persons in one of the groups to show any figures: the evaluation is masked to protect their "
@@ -79,7 +83,6 @@ std::string effect_in_words(const Evaluation& e) {
     default:
       break;
   }
-  const auto& total = total_effect(e);
   if (!total) {
     return "No estimate: nothing was contracted in one of the periods compared, or fewer than two persons worked "
            "there.";
@@ -90,15 +93,15 @@ std::string effect_in_words(const Evaluation& e) {
                             : d.estimate > 0
                                 ? "Absence rose " + size + " percentage points more than in comparable units"
                                 : "Absence changed as much as in comparable units";
-  switch (e.verdict) {
+  switch (verdict) {
     case Verdict::kReduced: {
       std::string s = moved + " (95 % interval " + one_decimal(-d.ci_high) + " to " + one_decimal(-d.ci_low) + ")";
-      if (e.workdays_avoided) s += "; about " + about(*e.workdays_avoided) + " workdays avoided";
+      if (workdays_avoided) s += "; about " + about(*workdays_avoided) + " workdays avoided";
       return s + ".";
     }
     case Verdict::kIncreased: {
       std::string s = moved + " (95 % interval " + one_decimal(d.ci_low) + " to " + one_decimal(d.ci_high) + ")";
-      if (e.workdays_avoided) s += "; about " + about(*e.workdays_avoided) + " more workdays lost";
+      if (workdays_avoided) s += "; about " + about(*workdays_avoided) + " more workdays lost";
       return s + ".";
     }
     case Verdict::kInconclusive:

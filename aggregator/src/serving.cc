@@ -47,63 +47,123 @@ struct Serving::Impl {
   ServingOptions serving_options;
   UnitMetrics unit_metrics;
 
+  // An evaluation as the endpoint answers it, and as a row of /api/v1/evaluations: both
+  // rendered from the one Evaluation (a double read back from JSON may differ in its last bit).
+  struct EvaluationAnswer {
+    http::Response response;
+    boost::json::object row;
+  };
+
+  static EvaluationAnswer answer_of(const Projection& p, std::string_view measure_id,
+                                    const std::variant<Evaluation, EvaluationError>& result) {
+    if (const auto* e = std::get_if<Evaluation>(&result))
+      return {api::evaluation_json(p, *e), api::evaluation_row(p, *e)};
+    const auto& bad = std::get<EvaluationError>(result);
+    return {error(bad.status, bad.message), api::evaluation_error_row(p, measure_id, bad.message)};
+  }
+
   // Evaluations read every person's records: kept until the projection changes.
   struct CachedAnswer {
     std::uint64_t generation;
-    http::Response response;
+    EvaluationAnswer answer;
   };
   std::mutex cache_mutex;
-  std::map<std::string, CachedAnswer> evaluations;  // by measure id and query
+  std::map<std::string, CachedAnswer> evaluations;  // by kind, measure id, query and partitions
   static constexpr std::size_t kMostCached = 256;
 
-  // This instance's own answer (its sums, or the evaluation when it holds every person).
-  http::Response evaluation(const std::string& measure_id, const http::Request& req, bool sums_only) {
-    const auto options = api::evaluation_options(req.query);
-    if (const auto* bad = std::get_if<http::Response>(&options)) return *bad;
-    const std::string key = (sums_only ? "sums\n" : "evaluation\n") + measure_id + "\n" + req.query;
-    api::InstanceShare share;
-    if (sums_only) {
-      const PipelineStatus st = source.status();
-      for (const PartitionStatus& ps : st.partitions) share.partitions.push_back(ps.partition);
-      share.partition_total = st.partition_total;
+  // Under the projection's lock: the cached answer of this generation, or a new one.
+  EvaluationAnswer cached(const std::string& key, std::uint64_t generation,
+                          const std::function<EvaluationAnswer()>& compute) {
+    {
+      std::lock_guard lock(cache_mutex);
+      if (auto it = evaluations.find(key); it != evaluations.end() && it->second.generation == generation) {
+        return it->second.answer;
+      }
     }
+    EvaluationAnswer answer = compute();
+    std::lock_guard lock(cache_mutex);
+    std::erase_if(evaluations, [&](const auto& kv) { return kv.second.generation != generation; });
+    if (evaluations.size() < kMostCached) evaluations[key] = CachedAnswer{generation, answer};
+    return answer;
+  }
+
+  // This instance's own sums (for an instance that combines them).
+  http::Response own_sums(const std::string& measure_id, const std::string& query) {
+    const auto options = api::evaluation_options(query);
+    if (const auto* bad = std::get_if<http::Response>(&options)) return *bad;
+    api::InstanceShare share;
+    const PipelineStatus st = source.status();
+    std::string key = "sums\n" + measure_id + "\n" + query + "\n";
+    for (const PartitionStatus& ps : st.partitions) {
+      share.partitions.push_back(ps.partition);
+      key += std::to_string(ps.partition) + ",";
+    }
+    share.partition_total = st.partition_total;
     http::Response r;
     source.read_projection([&](const Projection& p, std::uint64_t generation) {
-      {
-        std::lock_guard lock(cache_mutex);
-        if (auto it = evaluations.find(key); it != evaluations.end() && it->second.generation == generation) {
-          r = it->second.response;
-          return;
-        }
-      }
-      const auto& o = std::get<EvaluationOptions>(options);
-      r = sums_only ? api::evaluation_sums(p, measure_id, o, share) : api::evaluation(p, measure_id, o);
-      std::lock_guard lock(cache_mutex);
-      std::erase_if(evaluations, [&](const auto& kv) { return kv.second.generation != generation; });
-      if (evaluations.size() < kMostCached) evaluations[key] = CachedAnswer{generation, r};
+      r = cached(key, generation, [&] {
+            return EvaluationAnswer{api::evaluation_sums(p, measure_id, std::get<EvaluationOptions>(options), share),
+                                    {}};
+          }).response;
     });
     return r;
+  }
+
+  // The evaluation over every person: this instance's alone when it holds every partition,
+  // else combined with its peers' sums, else an error saying why (never a partial answer).
+  EvaluationAnswer measure_evaluation(const std::string& measure_id, const std::string& query) {
+    const auto options = api::evaluation_options(query);
+    if (const auto* bad = std::get_if<http::Response>(&options)) return {*bad, {}};
+    const PipelineStatus st = source.status();
+    if (st.partition_total > 0 && st.partitions.size() != static_cast<std::size_t>(st.partition_total)) {
+      if (!serving_options.peers.empty()) return combined_evaluation(measure_id, query);
+      const std::string message = "this instance holds " + std::to_string(st.partitions.size()) + " of " +
+                                  std::to_string(st.partition_total) +
+                                  " partitions' persons: start it with --peer URL for each other instance of the "
+                                  "group, so that evaluations add their sums";
+      EvaluationAnswer out{error(503, message), {}};
+      source.read_projection(
+          [&](const Projection& p, std::uint64_t) { out.row = api::evaluation_error_row(p, measure_id, message); });
+      return out;
+    }
+    EvaluationAnswer out;
+    source.read_projection([&](const Projection& p, std::uint64_t generation) {
+      out = cached("evaluation\n" + measure_id + "\n" + query, generation, [&] {
+        return answer_of(p, measure_id, evaluate_measure(p, measure_id, std::get<EvaluationOptions>(options)));
+      });
+    });
+    return out;
   }
 
   // The evaluation over every person when instances share the partitions: this instance's
   // sums and each peer's, checked to be of one plan and of every partition exactly once, then
   // added. No lock is held while the peers answer, so the fold never waits on the network.
-  http::Response combined_evaluation(const std::string& measure_id, const http::Request& req) {
-    http::Response own = evaluation(measure_id, req, true);
-    if (own.status != 200) return own;
+  EvaluationAnswer combined_evaluation(const std::string& measure_id, const std::string& query) {
+    EvaluationAnswer out;
+    const auto fail = [&](int status, const std::string& message) {
+      out.response = error(status, message);
+      source.read_projection(
+          [&](const Projection& p, std::uint64_t) { out.row = api::evaluation_error_row(p, measure_id, message); });
+      return out;
+    };
+    http::Response own = own_sums(measure_id, query);
+    if (own.status != 200) {
+      out.response = own;
+      return out;
+    }
     struct Answer {
       std::string from;
       std::string body;
     };
     std::vector<Answer> answers{{"this instance", std::move(own.body)}};
-    const std::string path = "/api/v1/measures/" + percent_encode(measure_id) + "/evaluation/sums" +
-                             (req.query.empty() ? "" : "?" + req.query);
+    const std::string path =
+        "/api/v1/measures/" + percent_encode(measure_id) + "/evaluation/sums" + (query.empty() ? "" : "?" + query);
     for (const std::string& peer : serving_options.peers) {
       http::ClientResponse got = http::get(peer + path, serving_options.peer_deadline);
-      if (got.status == 0) return error(502, "peer " + peer + " did not answer: " + got.error);
+      if (got.status == 0) return fail(502, "peer " + peer + " did not answer: " + got.error);
       if (got.status != 200) {
-        return error(503, "peer " + peer + " answered " + std::to_string(got.status) +
-                              " (it may not have read the measure yet; try again): " + got.body.substr(0, 300));
+        return fail(503, "peer " + peer + " answered " + std::to_string(got.status) +
+                             " (it may not have read the measure yet; try again): " + got.body.substr(0, 300));
       }
       answers.push_back({peer, std::move(got.body)});
     }
@@ -114,44 +174,68 @@ struct Serving::Impl {
     for (const Answer& a : answers) {
       auto parsed = api::parse_sums(a.body);
       if (const auto* bad = std::get_if<std::string>(&parsed)) {
-        return error(502, a.from + " answered sums this instance cannot read: " + *bad);
+        return fail(502, a.from + " answered sums this instance cannot read: " + *bad);
       }
       const api::SumsShare& share = std::get<api::SumsShare>(parsed);
       if (plan.empty()) plan = share.plan;
       if (share.plan != plan) {
-        return error(503, a.from +
-                              " evaluates other units or periods than this instance (its reference data or "
-                              "as-of date differ; try again when both have caught up)");
+        return fail(503, a.from +
+                             " evaluates other units or periods than this instance (its reference data or "
+                             "as-of date differ; try again when both have caught up)");
       }
       partition_total = std::max(partition_total, share.share.partition_total);
       for (std::int32_t partition : share.share.partitions) {
         if (!seen.insert(partition).second) {
-          return error(503, "partition " + std::to_string(partition) +
-                                " is held by two instances (a rebalance is under way; try again)");
+          return fail(503, "partition " + std::to_string(partition) +
+                               " is held by two instances (a rebalance is under way; try again)");
         }
       }
       total += share.sums;
     }
     if (partition_total == 0 || seen.size() != static_cast<std::size_t>(partition_total)) {
-      return error(503, "the instances hold " + std::to_string(seen.size()) + " of " + std::to_string(partition_total) +
-                            " partitions: a rebalance is under way or an instance is not among the peers");
+      return fail(503, "the instances hold " + std::to_string(seen.size()) + " of " + std::to_string(partition_total) +
+                           " partitions: a rebalance is under way or an instance is not among the peers");
     }
-    const auto opts = std::get<EvaluationOptions>(api::evaluation_options(req.query));
-    http::Response r;
+    const auto options = std::get<EvaluationOptions>(api::evaluation_options(query));
+    bool plan_changed = false;
     source.read_projection([&](const Projection& p, std::uint64_t) {
-      auto planned = plan_evaluation(p, measure_id, opts);
+      auto planned = plan_evaluation(p, measure_id, options);
       if (const auto* e = std::get_if<EvaluationError>(&planned)) {
-        r = error(e->status, e->message);
+        out = answer_of(p, measure_id, *e);
         return;
       }
       const auto& now = std::get<EvaluationPlan>(planned);
       if (api::plan_json(p, now) != plan) {
-        r = error(503, "the units or the as-of date changed while the instances answered; try again");
+        plan_changed = true;
         return;
       }
-      r = api::evaluation_json(p, evaluate(p, now, total));
+      out = answer_of(p, measure_id, evaluate(p, now, total));
     });
-    return r;
+    if (plan_changed) return fail(503, "the units or the as-of date changed while the instances answered; try again");
+    return out;
+  }
+
+  // GET /api/v1/evaluations?unit=U&year=K: every measure's verdict and total effect in one
+  // table (Grafana lists them), each answered as /api/v1/measures/{id}/evaluation is.
+  http::Response evaluations_list(const http::Request& req) {
+    const std::string year = http::query_param(req.query, "year");
+    const std::string query = year.empty() ? "" : "year=" + year;
+    if (auto options = api::evaluation_options(query); std::holds_alternative<http::Response>(options)) {
+      return std::get<http::Response>(std::move(options));
+    }
+    std::variant<std::vector<MeasureSet>, http::Response> selected;
+    std::string as_of;
+    source.read_projection([&](const Projection& p, std::uint64_t) {
+      selected = api::measures_of(p, req.query);
+      as_of = p.as_of().iso();
+    });
+    if (auto* bad = std::get_if<http::Response>(&selected)) return std::move(*bad);
+    boost::json::array rows;
+    for (const MeasureSet& m : std::get<std::vector<MeasureSet>>(selected)) {
+      rows.emplace_back(measure_evaluation(m.measure_id, query).row);
+    }
+    return {200, "application/json",
+            api::json_text(boost::json::object{{"as_of", as_of}, {"evaluations", std::move(rows)}})};
   }
 
   http::Response status_json() {
@@ -216,7 +300,10 @@ struct Serving::Impl {
           http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
       return from_projection([&](const Projection& p) { return api::series(p, unit, req.query); });
     }
-    if (req.path == "/api/v1/measures") return from_projection([](const Projection& p) { return api::measures(p); });
+    if (req.path == "/api/v1/measures") {
+      return from_projection([&](const Projection& p) { return api::measures(p, req.query); });
+    }
+    if (req.path == "/api/v1/evaluations") return evaluations_list(req);
     static constexpr std::string_view kMeasures = "/api/v1/measures/";
     for (const std::string_view tail : {std::string_view("/evaluation"), std::string_view("/evaluation/sums")}) {
       if (req.path.starts_with(kMeasures) && req.path.ends_with(tail) &&
@@ -224,20 +311,8 @@ struct Serving::Impl {
         const std::string id =
             http::percent_decode(req.path.substr(kMeasures.size(), req.path.size() - kMeasures.size() - tail.size()));
         if (id.find('/') != std::string::npos) break;
-        const bool sums_only = tail.ends_with("sums");
-        if (!sums_only) {
-          // Holding every partition, this instance answers alone; otherwise its persons are not
-          // everyone: it adds its peers' sums, or says why it cannot (never a partial answer).
-          const PipelineStatus st = source.status();
-          if (st.partition_total > 0 && st.partitions.size() != static_cast<std::size_t>(st.partition_total)) {
-            if (!serving_options.peers.empty()) return combined_evaluation(id, req);
-            return error(503, "this instance holds " + std::to_string(st.partitions.size()) + " of " +
-                                  std::to_string(st.partition_total) +
-                                  " partitions' persons: start it with --peer URL for each other instance of the "
-                                  "group, so that evaluations add their sums");
-          }
-        }
-        return evaluation(id, req, sums_only);
+        if (tail.ends_with("sums")) return own_sums(id, req.query);
+        return measure_evaluation(id, req.query).response;
       }
     }
     return {404, "application/json",

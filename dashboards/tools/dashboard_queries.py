@@ -11,6 +11,7 @@ Prometheus), and by hand:
 prints one JSON object per line:
     {"dashboard": UID, "panel": TITLE, "ref": REFID, "kind": "prometheus"|"infinity",
      "raw": the query as written, "query": the query with the variables substituted}
+Annotation queries are listed as panels named "annotation NAME".
 For Prometheus, "query" is the PromQL expression (for a variable: the series selector
 inside label_values()). For Infinity, "query" is the URL path with its parameters.
 
@@ -106,7 +107,10 @@ def queries(path, overrides):
         sel = label_values_selector(raw, where)
         yield {"dashboard": uid, "panel": f"variable {v['name']}", "ref": v["name"], "kind": "prometheus",
                "raw": raw, "query": substitute(sel, values, where)}
-    for p in panels_of(dash):
+    # Annotation queries (Grafana's built-in one excepted) are queries like a panel's.
+    annotations = [{"title": f"annotation {a.get('name')}", "datasource": a.get("datasource"), "targets": [a["target"]]}
+                   for a in dash.get("annotations", {}).get("list", []) if "target" in a]
+    for p in [*panels_of(dash), *annotations]:
         for t in p.get("targets", []):
             ds = t.get("datasource") or p.get("datasource") or {}
             where = f"{os.path.basename(path)}: panel {p.get('title')!r} {t.get('refId')}"

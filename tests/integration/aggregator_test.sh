@@ -192,6 +192,22 @@ for id in $(python3 -c 'import json,sys; print(" ".join(m["measure_id"] for m in
   curl -sf "http://$HTTP/api/v1/measures/$id/evaluation" >"$work/api_evaluations/$id.json" || fail "evaluation of $id"
 done
 [[ $(code "/api/v1/measures/no-such-measure/evaluation") == 404 ]] || fail "unknown measure"
+[[ $(code "/api/v1/measures?unit=no-such-unit") == 404 ]] || fail "measures of an unknown unit"
+[[ $(code "/api/v1/evaluations?year=0") == 400 ]] || fail "evaluations of year 0"
+curl -sf "http://$HTTP/api/v1/evaluations" >"$work/evaluations_list.json" || fail "/api/v1/evaluations"
+python3 - "$work" <<'PY' || fail "/api/v1/evaluations does not list every measure as its evaluation says"
+import glob, json, os, sys
+work = sys.argv[1]
+rows = {r["measure_id"]: r for r in json.load(open(f"{work}/evaluations_list.json"))["evaluations"]}
+for f in glob.glob(f"{work}/api_evaluations/*.json"):
+    e = json.load(open(f))
+    r = rows.pop(e["measure_id"])
+    assert r["verdict"] == e["verdict"] and r["error"] is None and r["in_words"], r
+    total = (e["effects"] or {}).get("total")
+    assert (r["did"] is None) == (total is None), r
+    if total: assert r["did"] == total["did"]["estimate"] and r["ci_high"] == total["did"]["ci_high"], (r, total)
+assert not rows, f"listed but not measures: {sorted(rows)}"
+PY
 [[ $(code "/api/v1/measures/$measure/evaluation?year=0") == 400 ]] || fail "year=0"
 [[ $(code "/api/v1/measures/$measure/evaluation?comparison=no-such-unit") == 400 ]] || fail "unknown comparison unit"
 [[ $(code "/api/v1/measures/$measure/evaluation?comparison=kultur,") == 400 ]] || fail "empty comparison unit"

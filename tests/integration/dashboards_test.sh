@@ -211,6 +211,18 @@ for f in files:
         for link in json.dumps(p.get("fieldConfig", {})).split("/d/")[1:]:
             if not any(link.startswith(u + "/") for u in expected.values()):
                 errors.append(f"{where}: a link to an unknown dashboard /d/{link[:30]}")
+    # Annotations from the API (the measures' periods): the columns Infinity turns into annotations.
+    for a in d.get("annotations", {}).get("list", []):
+        if "target" not in a:
+            continue
+        where = f"{f}: annotation {a.get('name')!r}"
+        ads = a.get("datasource") or {}
+        if ads.get("uid") not in want_ds or want_ds[ads["uid"]] != ads.get("type"):
+            errors.append(f"{where}: datasource {ads}")
+        names = {c.get("text") for c in a["target"].get("columns", [])}
+        if not {"time", "text"} <= names or not names <= {"time", "timeEnd", "title", "text", "tags"}:
+            errors.append(f"{where}: columns {sorted(names)} are not Infinity's annotation fields")
+        n += 1
     print(f"{f}: uid {uid}, {len(panels)} panels, {n} queries, {len(variables)} variables")
 missing = set(expected) - set(files)
 if missing:
@@ -258,7 +270,8 @@ with open(sys.argv[2], "w") as out:
                 errors.append(f"{q['dashboard']}: {q['panel']} ({q['ref']}): {name} is not an exported metric")
 infinity = [q for q in queries if q["kind"] == "infinity"]
 for q in infinity:
-    if not re.fullmatch(r"/api/v1/units(/[\w%.-]+/series\?granularity=month&from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d)?", q["query"]):
+    if not re.fullmatch(r"/api/v1/units(/[\w%.-]+/series\?granularity=month&from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d)?"
+                        r"|/api/v1/(measures|evaluations)(\?unit=[\w%.-]+)?", q["query"]):
         errors.append(f"{q['dashboard']}: {q['panel']} ({q['ref']}): unexpected API URL {q['query']}")
 if errors:
     print(*errors, sep="\n")

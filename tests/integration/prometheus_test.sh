@@ -7,8 +7,8 @@
 #     over their threshold) returns exactly the units the aggregator's API puts over;
 #   - the recording rules equal the API's own figures (absence, attendance, short- and
 #     long-term, headcount) for every unit and window shown;
-#   - every Infinity query of the unit dashboard is answered by the aggregator and has the
-#     fields the panel reads;
+#   - every Infinity query of the dashboards (panels and the measures' annotations) is answered
+#     by the aggregator and has the fields the panel reads;
 #   - NaervaerUnitOverAbsenceThreshold is pending (or firing) for exactly the units whose
 #     30-day absence is over their threshold, and for none under it; likewise
 #     NaervaerUnitUnderAttendanceTarget (ytd); none of the pipeline alerts is active;
@@ -166,6 +166,27 @@ for q in queries:
         if q.get("filter"):  # unit == 'X'
             field, value = [s.strip(" '") for s in q["filter"].split("==")]
             rows = [r for r in rows if r.get(field) == value]
+        if q["root_selector"] in ("measures", "evaluations"):
+            # The measures touching a unit: run in it, above it or below it (the API's filter,
+            # computed here from the unit tree); without ?unit= every measure.
+            every = json.load(urllib.request.urlopen(f"http://{http}/api/v1/measures", timeout=10))["measures"]
+            unit = urllib.parse.parse_qs(urllib.parse.urlsplit(q["query"]).query).get("unit", [None])[0]
+            def line(u):
+                out = [u]
+                while u in by_id and by_id[u]["parent"]:
+                    u = by_id[u]["parent"]
+                    out.append(u)
+                return out
+            want = sorted(m["measure_id"] for m in every
+                          if unit is None or any(unit in line(mu) or mu in line(unit) for mu in m["units"]))
+            got = sorted(r["measure_id"] for r in rows)
+            if got != want:
+                raise SystemExit(f"{q['panel']}: measures {got}, want {want}")
+            if unit is None and not want:
+                raise SystemExit(f"{q['panel']}: the municipality has no measures to show")
+            if not want:
+                print(f"  {q['panel']}: no measure touches {unit}, as the API says")
+                continue
         if not rows:
             empty.append(f"{q['dashboard']}: {q['panel']} ({q['ref']}): {q['query']} has no rows")
             continue
@@ -174,7 +195,8 @@ for q in queries:
                 for part in path.split("."):
                     r = r.get(part) if isinstance(r, dict) else None
                 return r
-            if all(get(r) is None for r in rows):
+            # An evaluation's "error" is null unless an instance could not answer.
+            if all(get(r) is None for r in rows) and not (q["root_selector"] == "evaluations" and col == "error"):
                 empty.append(f"{q['dashboard']}: {q['panel']} ({q['ref']}): no row has {col}")
 if empty:
     print("queries with no data:", *empty, sep="\n  ")

@@ -140,6 +140,9 @@ for mid in measures:
     assert sums[0]["partitions"] and sums[1]["partitions"] and len(sums[2]["partitions"]) == 8
     assert [x + y for x, y in zip(sums[0]["headcount"], sums[1]["headcount"])] == sums[2]["headcount"]
 assert numbers > 0, "no evaluation had effects to compare"
+listed = [get(h, "/api/v1/evaluations") for h in (a, b, whole)]
+assert listed[0] == listed[1] == listed[2], "the list of evaluations differs between the instances"
+assert all(r["error"] is None for r in json.loads(listed[0])["evaluations"]), listed[0][:300]
 print(f"{checked} evaluations ({numbers} with effects) equal over two instances and one")
 PY
 
