@@ -34,6 +34,7 @@ std::variant<std::vector<MeasureSet>, http::Response> measures_of(const Projecti
 std::variant<EvaluationOptions, http::Response> evaluation_options(const std::string& query);
 // The partitions whose persons this instance holds, of how many the topic has.
 struct InstanceShare {
+  std::string instance;  // this process's random id: a peer list may name the instance itself
   std::vector<std::int32_t> partitions;
   std::int32_t partition_total = 0;
 };

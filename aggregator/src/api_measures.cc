@@ -383,7 +383,8 @@ std::string sums_json(const Projection& p, const EvaluationPlan& plan, const Eva
   }
   json::array partitions;
   for (std::int32_t partition : share.partitions) partitions.emplace_back(partition);
-  return json_text(json::object{{"plan", plan_of(p, plan)},
+  return json_text(json::object{{"instance", share.instance},
+                                {"plan", plan_of(p, plan)},
                                 {"partitions", std::move(partitions)},
                                 {"partition_total", share.partition_total},
                                 {"contracted", numbers(m.contracted)},
@@ -404,6 +405,11 @@ std::variant<SumsShare, std::string> parse_sums(std::string_view text) {
   const json::object& o = doc.get_object();
   SumsShare out;
   Reader r;
+  if (const json::value* instance = r.field(o, "instance"); instance && instance->is_string()) {
+    out.share.instance = instance->get_string();
+  } else if (r.error.empty()) {
+    r.error = "\"instance\" is not a string";
+  }
   if (const json::value* plan = r.field(o, "plan")) {
     if (!plan->is_object()) return "\"plan\" is not an object";
     out.plan = json::serialize(*plan);

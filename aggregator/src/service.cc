@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -747,13 +748,48 @@ struct Service::Impl final : ServingSource {
   }
 };
 
+namespace {
+
+// The peers without this instance itself, so that every instance can be given the same list
+// (a StatefulSet's pods: http://aggregator-0.aggregator-headless:8080, ...). Itself: the same
+// port, and its host name (or that name and a domain), loopback or the address it listens on.
+// An address not recognised still does no harm: its sums carry this instance's id.
+std::vector<std::string> peers_other_than_self(const std::vector<std::string>& peers, const std::string& listen,
+                                               bool quiet) {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) name[0] = '\0';
+  const std::string host_name = name;
+  const std::size_t colon = listen.rfind(':');
+  const std::string listen_host = listen.substr(0, colon);
+  const std::string listen_port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  std::vector<std::string> out;
+  for (const std::string& peer : peers) {
+    std::string authority = peer.substr(peer.find("://") == std::string::npos ? 0 : peer.find("://") + 3);
+    authority = authority.substr(0, authority.find('/'));
+    const std::size_t c = authority.rfind(':');
+    const std::string host = authority.substr(0, c);
+    const std::string port = c == std::string::npos ? "80" : authority.substr(c + 1);
+    const bool self =
+        port == listen_port && (host == "localhost" || host == "127.0.0.1" || host == listen_host ||
+                                (!host_name.empty() && (host == host_name || host.starts_with(host_name + "."))));
+    if (self) {
+      if (!quiet) std::fprintf(stderr, "naervaer aggregate: peer %s is this instance; left out\n", peer.c_str());
+      continue;
+    }
+    out.push_back(peer);
+  }
+  return out;
+}
+
+}  // namespace
+
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   Impl& m = *impl_;
   m.dlq_topic = m.o.topic + ".dlq";
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
   m.rebuild_from_journal(nullptr);
   m.init_counters();
-  m.serving = std::make_unique<Serving>(m, ServingOptions{m.o.peers});
+  m.serving = std::make_unique<Serving>(m, ServingOptions{peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet)});
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();
@@ -766,7 +802,10 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   // The views of every batch in flight, and of the one being read, must stay valid.
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks,
                                                  Impl::kBatchesInFlight + 1);
-  m.server = std::make_unique<http::Server>(m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); });
+  // An evaluation asking its peers holds a thread while they answer: room for the peers'
+  // own requests for sums, and for health checks, meanwhile.
+  m.server = std::make_unique<http::Server>(
+      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6);
   // Last, though ~Impl would also join it if something after it threw.
   m.writer = std::thread([&m] { m.writer_loop(); });
 }

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstdio>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <string_view>
 
@@ -35,6 +37,15 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
+std::string random_id() {
+  std::random_device device;
+  std::uniform_int_distribution<std::uint64_t> bits;
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(bits(device)),
+                static_cast<unsigned long long>(bits(device)));
+  return text;
+}
+
 http::Response error(int status, const std::string& message) {
   return {status, "application/json", api::json_text(boost::json::object{{"error", message}})};
 }
@@ -45,6 +56,9 @@ struct Serving::Impl {
   Impl(ServingSource& s, ServingOptions opts) : source(s), serving_options(std::move(opts)) {}
   ServingSource& source;
   ServingOptions serving_options;
+  // Names this process in its sums: every instance can be given the same peer list, itself
+  // included (a StatefulSet's pods), and leaves out its own answer.
+  const std::string instance_id = random_id();
   UnitMetrics unit_metrics;
 
   // An evaluation as the endpoint answers it, and as a row of /api/v1/evaluations: both
@@ -99,6 +113,7 @@ struct Serving::Impl {
       key += std::to_string(ps.partition) + ",";
     }
     share.partition_total = st.partition_total;
+    share.instance = instance_id;
     http::Response r;
     source.read_projection([&](const Projection& p, std::uint64_t generation) {
       r = cached(key, generation, [&] {
@@ -177,6 +192,7 @@ struct Serving::Impl {
         return fail(502, a.from + " answered sums this instance cannot read: " + *bad);
       }
       const api::SumsShare& share = std::get<api::SumsShare>(parsed);
+      if (&a != &answers.front() && share.share.instance == instance_id) continue;  // a peer that is this instance
       if (plan.empty()) plan = share.plan;
       if (share.plan != plan) {
         return fail(503, a.from +

@@ -596,6 +596,13 @@ def k8s_aggregator():
                 c["env"] if e["name"] == "NAERVAER_BROKERS"))["data"].get("NAERVAER_PARTITIONS", "0"))
     if o["spec"].get("replicas", 1) > parts:
         problems.append(f"{o['spec']['replicas']} replicas for {parts} partitions: some would never be ready")
+    # Evaluations add every instance's sums: each pod names every pod of the StatefulSet.
+    peers = sorted(a.split("=", 1)[1] for a in argv if a.startswith("--peer="))
+    service = o["spec"]["serviceName"]
+    port = listen.rsplit(":", 1)[1]
+    want = sorted(f"http://{o['metadata']['name']}-{i}.{service}:{port}" for i in range(o["spec"].get("replicas", 1)))
+    if o["spec"].get("replicas", 1) > 1 and peers != want:
+        problems.append(f"--peer {peers}: want every pod, {want}")
     need(problems)
 
 

@@ -80,12 +80,12 @@ PY
 
 step "instance a alone"
 kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part1.txt"
-start a --peer "http://$http_b"
+start a --peer "http://$http_a" --peer "http://$http_b"  # the same list for both, as in a StatefulSet
 wait_split "$http_a"
 compare <(head -n $((total / 2)) "$work/all.jsonl") "$http_a"
 
 step "instance b joins: the partitions are split, events keep coming"
-start b --peer "http://$http_a"
+start b --peer "http://$http_a" --peer "http://$http_b"
 kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/part2.txt"
 wait_split "$http_a" "$http_b"
 python3 - "$http_a" "$http_b" <<'PY'
