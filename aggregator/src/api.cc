@@ -46,10 +46,50 @@ http::Response error(int status, const std::string& message) {
 
 }  // namespace
 
+namespace {
+
+// NAV's band of a unit's absence against its parent's in the same window (DOMAIN.md §10):
+// none at a root, or where either is masked or has nothing contracted.
+json::value band_against_parent(const Projection& p, UnitId u, const std::vector<Figures>& window) {
+  const auto parent = p.unit(u).parent;
+  if (!parent) return nullptr;
+  const Figures& own = window[u];
+  const Figures& ref = window[*parent];
+  if (own.masked || ref.masked) return nullptr;
+  const auto a = own.sums.absence_percent();
+  const auto r = ref.sums.absence_percent();
+  if (!a || !r) return nullptr;
+  return json::value(to_string(compare_band(*a, *r)));
+}
+
+json::object followup_steps(const FollowupReport& r) {
+  json::object steps;
+  for (std::size_t i = 0; i < kFollowupStepCount; ++i) {
+    const FollowupCounts& c = r.steps[i];
+    steps[to_string(static_cast<FollowupStep>(i))] =
+        json::object{{"due", c.due}, {"done_on_time", c.done_on_time}, {"late", c.late}, {"overdue", c.overdue}};
+  }
+  return steps;
+}
+
+}  // namespace
+
+json::object followups_json(const std::string& unit, Period period, const FollowupReport& r) {
+  json::object o{{"unit", unit}, {"from", period.start.iso()}, {"to", period.end.iso()}, {"masked", r.masked}};
+  if (r.masked) return o;  // §7: no counts of fewer persons than the limit
+  o["persons"] = r.persons;
+  o["steps"] = followup_steps(r);
+  return o;
+}
+
 http::Response units(const Projection& p) {
+  const FrequentShortTermRule rule = p.options().frequent_short_term;
   std::vector<Period> windows;
   for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
   const auto figures = p.all_units(std::span<const Period>(windows));
+  const auto frequent = p.frequent_short_term_all_units(rule);
+  const Period followup_window = window_period(Window::k365d, p.as_of());
+  const auto followups = p.followups_all_units(std::span<const Period>(&followup_window, 1))[0];
   json::array list;
   for (UnitId u = 0; u < p.unit_count(); ++u) {
     const UnitInfo& info = p.unit(u);
@@ -61,15 +101,41 @@ http::Response units(const Projection& p) {
         {"target_from", t.target_from ? json::value(p.unit(*t.target_from).id) : json::value(nullptr)},
         {"threshold_from", t.threshold_from ? json::value(p.unit(*t.threshold_from).id) : json::value(nullptr)}};
     json::object ws;
-    for (std::size_t w = 0; w < windows.size(); ++w) ws[to_string(kAllWindows[w])] = point(figures[w][u]);
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      json::object pt = point(figures[w][u]);
+      pt["band"] = band_against_parent(p, u, figures[w]);
+      ws[to_string(kAllWindows[w])] = std::move(pt);
+    }
+    json::object frequent_json{{"persons", frequent[u].persons},
+                               {"masked", frequent[u].masked},
+                               {"days", rule.days},
+                               {"min_cases", rule.min_cases}};
+    if (frequent[u].masked) frequent_json["persons"] = nullptr;
     list.push_back(json::object{{"unit", info.id},
                                 {"name", info.name},
                                 {"parent", info.parent ? json::value(p.unit(*info.parent).id) : json::value(nullptr)},
                                 {"registered", info.registered},
                                 {"target", std::move(target)},
-                                {"windows", std::move(ws)}});
+                                {"windows", std::move(ws)},
+                                {"frequent_short_term", std::move(frequent_json)},
+                                {"followups", followups_json(info.id, followup_window, followups[u])}});
   }
   return {200, "application/json", json_text(json::object{{"as_of", p.as_of().iso()}, {"units", std::move(list)}})};
+}
+
+http::Response followups(const Projection& p, const std::string& unit, const std::string& query) {
+  const auto id = p.find_unit(unit);
+  if (!id) return error(404, "no unit \"" + unit + "\"");
+  const std::string from_text = http::query_param(query, "from");
+  const std::string to_text = http::query_param(query, "to");
+  const Date to = to_text.empty() ? p.as_of() : Date::parse_iso(to_text).value_or(Date(-1));
+  if (to == Date(-1)) return error(400, "to must be a date YYYY-MM-DD, got \"" + to_text + "\"");
+  const Date from =
+      from_text.empty() ? window_period(Window::k365d, p.as_of()).start : Date::parse_iso(from_text).value_or(Date(-1));
+  if (from == Date(-1)) return error(400, "from must be a date YYYY-MM-DD, got \"" + from_text + "\"");
+  if (to < from) return error(400, "to is before from");
+  const Period period{from, to};
+  return {200, "application/json", json_text(followups_json(unit, period, p.followups(*id, period)))};
 }
 
 http::Response series(const Projection& p, const std::string& unit, const std::string& query) {

@@ -18,8 +18,14 @@ class object;
 
 namespace naervaer::api {
 
-// GET /api/v1/units
+// GET /api/v1/units: every unit with its target, the windows (each with NAV's band against
+// the parent), the frequent short-term count (the projection's rule) and the follow-up of
+// the last 365 days.
 http::Response units(const Projection& p);
+// GET /api/v1/units/{unit}/followups?from=&to= (DOMAIN.md §11; default: the last 365 days)
+http::Response followups(const Projection& p, const std::string& unit, const std::string& query);
+// The follow-up document of one unit over one period (masked: no counts).
+boost::json::object followups_json(const std::string& unit, Period period, const FollowupReport& r);
 // GET /api/v1/units/{unit}/series?granularity=&from=&to=  (unit already percent-decoded)
 http::Response series(const Projection& p, const std::string& unit, const std::string& query);
 

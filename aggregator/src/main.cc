@@ -31,6 +31,7 @@
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
 #include "naervaer/projections/projection.h"
+#include "report_command.h"
 #include "service.h"
 #include "state_store.h"
 #include "summary_table.h"
@@ -51,6 +52,7 @@ commands:
   replay     fold JSON Lines from scratch, as known at a time; print the units as /api/v1/units does
   journal    print the events an aggregator's state holds as JSON Lines (for replay and audits)
   evaluate   did the measures work? their evaluations from a state directory: JSON, CSV or an HTML report
+  report     the monthly unit reports from a state directory: one printable HTML file per unit
   help       this text; `naervaer <command> --help` for a command's options
 )";
 
@@ -103,6 +105,36 @@ void add_generator_options(po::options_description& desc) {
       "employees", po::value<int>()->default_value(2000), "persons employed at any one time")(
       "from", po::value<std::string>(), "first day (default: three years before --to)")("to", po::value<std::string>(),
                                                                                         "last day (default: today)");
+}
+
+// What municipalities set differently: the masking limit, the default threshold, the rule
+// of frequent short-term absence. The same flags for every command that computes figures.
+void add_projection_options(po::options_description& desc) {
+  desc.add_options()("masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this")(
+      "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
+      "frequent-short-term-cases", po::value<int>()->default_value(4),
+      "frequent short-term absence: at least this many short-term cases...")(
+      "frequent-short-term-days", po::value<int>()->default_value(365), "...starting in this many days");
+}
+
+ProjectionOptions projection_options(const po::variables_map& vm) {
+  ProjectionOptions o;
+  o.masking_limit = vm["masking-limit"].as<int>();
+  if (o.masking_limit < 1) throw UsageError("--masking-limit must be 1 or more");
+  if (vm.count("default-threshold")) {
+    const double t = vm["default-threshold"].as<double>();
+    if (t < 0 || t > 100) throw UsageError("--default-threshold must be from 0 to 100");
+    o.default_absence_threshold = static_cast<Hundredths>(std::lround(t * 100));
+  }
+  o.frequent_short_term.min_cases = vm["frequent-short-term-cases"].as<int>();
+  o.frequent_short_term.days = vm["frequent-short-term-days"].as<int>();
+  if (o.frequent_short_term.min_cases < 1 || o.frequent_short_term.min_cases > 100) {
+    throw UsageError("--frequent-short-term-cases must be from 1 to 100");
+  }
+  if (o.frequent_short_term.days < 1 || o.frequent_short_term.days > 3660) {
+    throw UsageError("--frequent-short-term-days must be from 1 to 3660");
+  }
+  return o;
 }
 
 std::atomic<bool> g_stop{false};
@@ -186,8 +218,6 @@ int cmd_aggregate(int argc, char** argv) {
       "group", po::value<std::string>()->default_value("naervaer-aggregator"), "consumer group")(
       "listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT")(
       "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
-      "masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this")(
-      "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
       "peer", po::value<std::vector<std::string>>(),
       "another instance of the group, http://HOST:PORT (repeatable): evaluations add its persons' sums")(
       "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
@@ -195,6 +225,7 @@ int cmd_aggregate(int argc, char** argv) {
       "quiet,q", "no progress lines on standard error")("kafka-config,X", po::value<std::vector<std::string>>(),
                                                         "librdkafka setting name=value (repeatable)")(
       "kafka-config-file,F", po::value<std::string>(), "librdkafka settings file: name=value lines (before -X)");
+  add_projection_options(desc);
   const auto parsed = parse("aggregate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -207,12 +238,7 @@ int cmd_aggregate(int argc, char** argv) {
   o.group = vm["group"].as<std::string>();
   o.listen = vm["listen"].as<std::string>();
   if (vm.count("today")) o.today = parse_date_option("today", vm["today"].as<std::string>());
-  o.projection.masking_limit = vm["masking-limit"].as<int>();
-  if (vm.count("default-threshold")) {
-    const double t = vm["default-threshold"].as<double>();
-    if (t < 0 || t > 100) throw UsageError("--default-threshold must be from 0 to 100");
-    o.projection.default_absence_threshold = static_cast<Hundredths>(std::lround(t * 100));
-  }
+  o.projection = projection_options(vm);
   o.checkpoint_ms = vm["checkpoint-ms"].as<int>();
   o.checkpoint_events = vm["checkpoint-events"].as<std::size_t>();
   if (o.checkpoint_ms < 1 || o.checkpoint_events < 1)
@@ -277,8 +303,8 @@ int cmd_replay(int argc, char** argv) {
   po::options_description desc("replay options");
   desc.add_options()("from-file", po::value<std::vector<std::string>>(), "JSON Lines files of events (required)")(
       "today", po::value<std::string>(), "the as-of date (default: today)")(
-      "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time")(
-      "masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this");
+      "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time");
+  add_projection_options(desc);
   const auto parsed = parse("replay", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -289,7 +315,7 @@ int cmd_replay(int argc, char** argv) {
     known_at = parse_rfc3339_ms(vm["known-at"].as<std::string>());
     if (!known_at) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
   }
-  Projection projection(today, ProjectionOptions{vm["masking-limit"].as<int>(), std::nullopt});
+  Projection projection(today, projection_options(vm));
   EventDecoder decoder;
   std::uint64_t rejected = 0;
   for (const std::string& path : vm["from-file"].as<std::vector<std::string>>()) {
@@ -374,12 +400,11 @@ int cmd_evaluate(int argc, char** argv) {
       "comparison", po::value<std::string>(), "comparison units U1,U2 (default: every unit not in a measure)")(
       "today", po::value<std::string>(), "the as-of date YYYY-MM-DD (default: today)")(
       "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time")(
-      "masking-limit", po::value<int>()->default_value(5), "mask figures of fewer persons than this")(
-      "default-threshold", po::value<double>(), "absence threshold percent at the root when none is set")(
       "format", po::value<std::string>(),
       "json, csv (Norwegian Excel) or html (default: from --out's suffix, else json)")(
       "out,o", po::value<std::string>(), "output file, readable by you only (default: standard output)")(
       "quiet,q", "no progress lines on standard error");
+  add_projection_options(desc);
   const auto parsed = parse("evaluate", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -403,12 +428,7 @@ int cmd_evaluate(int argc, char** argv) {
     o.known_at_ms = parse_rfc3339_ms(vm["known-at"].as<std::string>());
     if (!o.known_at_ms) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
   }
-  o.projection.masking_limit = vm["masking-limit"].as<int>();
-  if (vm.count("default-threshold")) {
-    const double t = vm["default-threshold"].as<double>();
-    if (t < 0 || t > 100) throw UsageError("--default-threshold must be from 0 to 100");
-    o.projection.default_absence_threshold = static_cast<Hundredths>(std::lround(t * 100));
-  }
+  o.projection = projection_options(vm);
   if (vm.count("out")) o.out = vm["out"].as<std::string>();
   if (vm.count("format")) {
     o.format = vm["format"].as<std::string>();
@@ -420,6 +440,44 @@ int cmd_evaluate(int argc, char** argv) {
   }
   o.quiet = vm.count("quiet") > 0;
   return run_evaluate(o);
+}
+
+int cmd_report(int argc, char** argv) {
+  po::options_description desc(
+      "report options (the monthly unit report, as a leader gets it on the 5th: the month's figures as published, "
+      "the month's end plus --lag-days; read-only beside the aggregator)");
+  desc.add_options()("state", po::value<std::string>(), "the aggregator's state directory (required)")(
+      "topic", po::value<std::string>()->default_value("naervaer.events"), "the topic the state was consumed from")(
+      "month", po::value<std::string>(), "the month YYYY-MM (default: the last complete month)")(
+      "unit", po::value<std::vector<std::string>>(), "a unit id (repeatable; default: every unit)")(
+      "lag-days", po::value<int>()->default_value(7), "the figures are published this many days after the month")(
+      "today", po::value<std::string>(), "today's date YYYY-MM-DD (default: the local date)")(
+      "out,o", po::value<std::string>(), "the directory of the reports, one HTML file per unit (required)")(
+      "quiet,q", "no progress lines on standard error");
+  add_projection_options(desc);
+  const auto parsed = parse("report", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  if (!vm.count("state")) throw UsageError("--state is required: the aggregator's state directory");
+  if (!vm.count("out")) throw UsageError("--out DIRECTORY is required: one HTML file per unit is written there");
+  ReportCommandOptions o;
+  o.state_dir = vm["state"].as<std::string>();
+  o.topic = vm["topic"].as<std::string>();
+  o.today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
+  if (vm.count("month")) {
+    const auto month = report::parse_month(vm["month"].as<std::string>());
+    if (!month) throw UsageError("--month must be YYYY-MM, got \"" + vm["month"].as<std::string>() + "\"");
+    o.month = *month;
+  } else {
+    o.month = report::last_complete_month(o.today);
+  }
+  if (vm.count("unit")) o.units = vm["unit"].as<std::vector<std::string>>();
+  o.lag_days = vm["lag-days"].as<int>();
+  if (o.lag_days < 0 || o.lag_days > 366) throw UsageError("--lag-days must be from 0 to 366");
+  o.projection = projection_options(vm);
+  o.out_dir = vm["out"].as<std::string>();
+  o.quiet = vm.count("quiet") > 0;
+  return run_report(o);
 }
 
 int cmd_generate(int argc, char** argv) {
@@ -637,6 +695,7 @@ int main(int argc, char** argv) {
     if (command == "replay") return cmd_replay(argc - 1, argv + 1);
     if (command == "journal") return cmd_journal(argc - 1, argv + 1);
     if (command == "evaluate") return cmd_evaluate(argc - 1, argv + 1);
+    if (command == "report") return cmd_report(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);
       return 0;

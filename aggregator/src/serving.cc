@@ -14,6 +14,7 @@
 #include "http_client.h"
 #include "json_text.h"
 #include "unit_metrics.h"
+#include "unit_report.h"
 #include "web_page.h"
 
 namespace naervaer {
@@ -254,6 +255,32 @@ struct Serving::Impl {
             api::json_text(boost::json::object{{"as_of", as_of}, {"evaluations", std::move(rows)}})};
   }
 
+  // GET /report/{unit}?month=YYYY-MM: the monthly unit report, from the live figures.
+  http::Response unit_report(const http::Request& req) {
+    const std::string unit = http::percent_decode(req.path.substr(std::string_view("/report/").size()));
+    const std::string month_text = http::query_param(req.query, "month");
+    std::optional<report::Month> month;
+    if (!month_text.empty()) {
+      month = report::parse_month(month_text);
+      if (!month) return error(400, "month must be YYYY-MM, got \"" + month_text + "\"");
+    }
+    return from_projection([&](const Projection& p) -> http::Response {
+      const auto id = p.find_unit(unit);
+      if (!id) return error(404, "no unit \"" + unit + "\"");
+      const report::Month m = month.value_or(report::last_complete_month(p.as_of()));
+      report::UnitReportOptions options;
+      options.provenance = "as known now; `naervaer report` gives the figures as published";
+      return {200,
+              "text/html; charset=utf-8",
+              report::unit_report_html(p, *id, m, options),
+              {{"Cache-Control", "no-cache"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors 'none'"}}};
+    });
+  }
+
   http::Response status_json() {
     const PipelineStatus st = source.status();
     boost::json::array parts;
@@ -300,6 +327,8 @@ struct Serving::Impl {
                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
                 "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}}};
     }
+    static constexpr std::string_view kReport = "/report/";
+    if (req.path.starts_with(kReport) && req.path.size() > kReport.size()) return unit_report(req);
     if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
     if (req.path == "/readyz") {
       return source.ready() ? http::Response{200, "text/plain", "ready\n"}
@@ -310,6 +339,13 @@ struct Serving::Impl {
     if (req.path == "/api/v1/units") return from_projection([](const Projection& p) { return api::units(p); });
     static constexpr std::string_view kUnits = "/api/v1/units/";
     static constexpr std::string_view kSeries = "/series";
+    static constexpr std::string_view kFollowups = "/followups";
+    if (req.path.starts_with(kUnits) && req.path.ends_with(kFollowups) &&
+        req.path.size() > kUnits.size() + kFollowups.size()) {
+      const std::string unit =
+          http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kFollowups.size()));
+      return from_projection([&](const Projection& p) { return api::followups(p, unit, req.query); });
+    }
     if (req.path.starts_with(kUnits) && req.path.ends_with(kSeries) &&
         req.path.size() > kUnits.size() + kSeries.size()) {
       const std::string unit =

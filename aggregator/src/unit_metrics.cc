@@ -112,6 +112,50 @@ void UnitMetrics::render_projection(const Projection& p, std::string& out) const
       "duration", classes);
   family("naervaer_unit_persons", "Distinct persons with a contracted workday in the window",
          [](const Figures& f, std::size_t) { return static_cast<double>(f.headcount); }, nullptr, {});
+  // Follow-up of cases (DOMAIN.md §11) by step, over the steps due in the last 30, 90 and
+  // 365 days: the due steps (the denominator) and how each went, so that on-time rates are
+  // sums over instances. Only steps that were due are written: a unit without long cases
+  // adds no series.
+  static constexpr Window kFollowupWindows[] = {Window::k30d, Window::k90d, Window::k365d};
+  std::array<Period, 3> followup_periods{};
+  for (std::size_t i = 0; i < 3; ++i) followup_periods[i] = window_period(kFollowupWindows[i], p.as_of());
+  const auto followups = p.followups_all_units(followup_periods);
+  out.append(
+      "# HELP naervaer_unit_followup_steps Follow-up steps of cases due in the window, by step and outcome "
+      "(due, done_on_time, late, overdue)\n# TYPE naervaer_unit_followup_steps gauge\n");
+  static constexpr std::string_view kOutcomes[] = {"due", "done_on_time", "late", "overdue"};
+  for (UnitId u = 0; u < p.unit_count(); ++u) {
+    for (std::size_t w = 0; w < 3; ++w) {
+      const FollowupReport& r = followups[w][u];
+      if (r.masked) continue;
+      for (std::size_t step = 0; step < kFollowupStepCount; ++step) {
+        const FollowupCounts& c = r.steps[step];
+        if (c.due == 0) continue;
+        const std::array<std::int32_t, 4> values = {c.due, c.done_on_time, c.late, c.overdue};
+        for (std::size_t k = 0; k < 4; ++k) {
+          out.append("naervaer_unit_followup_steps{outcome=\"").append(kOutcomes[k]).append("\",");
+          out.append(unit_labels[u]).append(",step=\"").append(to_string(static_cast<FollowupStep>(step)));
+          out.append("\",window=\"").append(to_string(kFollowupWindows[w])).append("\"} ");
+          number(out, values[k]);
+          out.push_back('\n');
+        }
+      }
+    }
+  }
+  // Frequent short-term absence (§12): a count of persons, never who.
+  const FrequentShortTermRule rule = p.options().frequent_short_term;
+  const auto frequent = p.frequent_short_term_all_units(rule);
+  out.append("# HELP naervaer_unit_frequent_short_term_persons Persons with at least ")
+      .append(std::to_string(rule.min_cases))
+      .append(" short-term cases starting in the last ")
+      .append(std::to_string(rule.days))
+      .append(" days\n# TYPE naervaer_unit_frequent_short_term_persons gauge\n");
+  for (UnitId u = 0; u < p.unit_count(); ++u) {
+    if (frequent[u].masked) continue;
+    out.append("naervaer_unit_frequent_short_term_persons{").append(unit_labels[u]).append("} ");
+    number(out, frequent[u].persons);
+    out.push_back('\n');
+  }
   // Targets and thresholds of the units shown (unmasked in some window).
   for (int which = 0; which < 2; ++which) {
     const char* name =

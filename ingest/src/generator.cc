@@ -100,10 +100,13 @@ class PersonSimulator {
         unit_(unit),
         sector_(kSectors[unit.sector]),
         rng_(splitmix(o.seed ^ stream)),
+        step_rng_(splitmix(o.seed ^ stream ^ 0x5ca1ab1eULL)),
         out_(out),
         next_id_(next_id) {}
 
   double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+  // Whether and when the later follow-up steps are recorded: a stream of its own.
+  double step_uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(step_rng_); }
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   double exponential(double mean) { return std::exponential_distribution<double>(1.0 / mean)(rng_); }
 
@@ -191,14 +194,26 @@ class PersonSimulator {
               at(note + uniform(1, 20), 11, uniform(0, 59)));
       note = to + 1;
     }
-    // The leader records the follow-up plan (sometimes late) and the first dialogue meeting.
+    // The leader records the follow-up plan (sometimes late, sometimes never: overdue) and
+    // the first dialogue meeting; the activity requirement and NAV's dialogue meeting 2 are
+    // recorded less often. Their own random stream keeps every other figure as it was.
     if (last - d >= 28) {
-      out_.push_back(make(at(d + uniform(20, 35), 14),
-                          FollowupRecorded{employee, FollowupStep::kFollowupPlan, d + uniform(18, 34)}));
+      const Event plan = make(at(d + uniform(20, 35), 14),
+                              FollowupRecorded{employee, FollowupStep::kFollowupPlan, d + uniform(18, 34)});
+      if (step_uniform() < 0.88) out_.push_back(plan);
     }
     if (last - d >= 49) {
-      out_.push_back(make(at(d + uniform(40, 52), 14),
-                          FollowupRecorded{employee, FollowupStep::kDialogueMeeting1, d + uniform(38, 50)}));
+      const Event meeting = make(at(d + uniform(40, 52), 14),
+                                 FollowupRecorded{employee, FollowupStep::kDialogueMeeting1, d + uniform(38, 50)});
+      if (step_uniform() < 0.9) out_.push_back(meeting);
+    }
+    if (last - d >= 56 && step_uniform() < 0.75) {
+      const Date done = d + 50 + static_cast<std::int32_t>(step_uniform() * 14);  // due on day 56
+      out_.push_back(make(at(done + 1, 10), FollowupRecorded{employee, FollowupStep::kActivityRequirement, done}));
+    }
+    if (last - d >= 182 && step_uniform() < 0.6) {
+      const Date done = d + 170 + static_cast<std::int32_t>(step_uniform() * 20);  // due on day 182
+      out_.push_back(make(at(done + 2, 10), FollowupRecorded{employee, FollowupStep::kDialogueMeeting2, done}));
     }
     return last;
   }
@@ -226,6 +241,7 @@ class PersonSimulator {
   const UnitPlan& unit_;
   const SectorSpec& sector_;
   std::mt19937_64 rng_;
+  std::mt19937_64 step_rng_;
   std::vector<Event>& out_;
   std::uint64_t& next_id_;
 };

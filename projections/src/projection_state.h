@@ -247,6 +247,11 @@ struct Projection::State {
   [[nodiscard]] bool in_subtree(UnitId u, UnitId root) const noexcept {
     return units[root].tin <= units[u].tin && units[u].tin < units[root].tout;
   }
+  // Adds `unit` and the units above it to `out` once each (followup.cc).
+  void add_with_ancestors(UnitId unit, std::vector<UnitId>& out) const;
+  // At 100 % absence on `day` on every employment active then: dialogue meeting 1's
+  // condition (DOMAIN.md §11; followup.cc).
+  [[nodiscard]] bool fully_absent(const EmployeeState& emp, const Case& c, Date day) const;
 
   ApplyResult on(const UnitRegistered& e);
 

@@ -78,6 +78,12 @@ mutants = [
     ("alert_rules.yml", "absent(up{job=\"naervaer-aggregator\"})", "absent(up)", "no alert without targets", P),
     ("alert_rules.yml", "deriv(naervaer_consumer_lag[15m])) > 0", "deriv(naervaer_consumer_lag[15m])) >= 0",
      "a constant lag taken for a growing one", P),
+    ("recording_rules.yml", "sum by (unit, parent, sector, window, step, outcome) (naervaer_unit_followup_steps)",
+     "avg by (unit, parent, sector, window, step, outcome) (naervaer_unit_followup_steps)",
+     "follow-up steps averaged over instances", "followup_test.yml"),
+    ("alert_rules.yml", 'outcome="overdue", window="30d"} > 0', 'outcome="overdue"} > 0',
+     "overdue plans alerted in every window", "followup_test.yml"),
+    ("alert_rules.yml", '{window="90d"} > 1.1', '{window="90d"} > 1.0', "red against the parent at 1.0", "followup_test.yml"),
 ]
 for i, (f, old, new, what, test) in enumerate(mutants):
     d = f"{out}/{i}"
@@ -106,6 +112,10 @@ route() {  # EXPECTED_RECEIVER LABEL=VALUE...
 for s in oppvekst helse teknisk kultur administrasjon; do
   route "hr-$s" alertname=NaervaerUnitOverAbsenceThreshold severity=warning team=hr sector="$s" parent="$s" unit="$s-3" window=30d
   route "hr-$s" alertname=NaervaerUnitUnderAttendanceTarget severity=info team=hr sector="$s" parent="$s" unit="$s-3" window=ytd
+done
+for s in oppvekst helse teknisk kultur administrasjon; do
+  route "hr-$s" alertname=NaervaerFollowupPlansOverdue severity=warning team=hr sector="$s" parent="$s" unit="$s-3" step=followup_plan outcome=overdue window=30d
+  route "hr-$s" alertname=NaervaerUnitRedAgainstParent severity=info team=hr sector="$s" parent="$s" unit="$s-3" window=90d
 done
 route hr-helse alertname=NaervaerUnitOverAbsenceThreshold severity=warning team=hr sector=helse parent=kommune unit=helse window=30d
 route hr-kommune alertname=NaervaerUnitOverAbsenceThreshold severity=warning team=hr unit=kommune window=30d
@@ -246,7 +256,8 @@ exported = {"naervaer_unit_contracted_workdays", "naervaer_unit_lost_workdays", 
             "naervaer_consumer_lag", "naervaer_checkpoint_duration_seconds_bucket", "naervaer_checkpoint_duration_seconds_sum",
             "naervaer_checkpoint_duration_seconds_count", "naervaer_state_size_bytes",
             "naervaer_newest_event_recorded_timestamp_seconds", "naervaer_as_of_timestamp_seconds",
-            "naervaer_unmatched_absence_workdays", "up", "scrape_duration_seconds"}
+            "naervaer_unmatched_absence_workdays", "naervaer_unit_followup_steps",
+            "naervaer_unit_frequent_short_term_persons", "up", "scrape_duration_seconds"}
 promql = [q for q in queries if q["kind"] == "prometheus"]
 errors = []
 with open(sys.argv[2], "w") as out:

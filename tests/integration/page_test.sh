@@ -394,6 +394,69 @@ PY
 mkdir -p "${PAGE_SCREENSHOT_DIR:-$work}"
 [[ "${PAGE_SCREENSHOT_DIR:-$work}" -ef "$work" ]] || cp "$work/measures.png" "${PAGE_SCREENSHOT_DIR}/measures.png"
 
+step "the monthly unit report: /report/{unit} against the API; naervaer report; printed to PDF"
+MONTH=2026-10
+for unit in "$OVER" liten; do
+  code=$(curl -s -D "$work/report.headers" -o "$work/report_$unit.html" -w '%{http_code}' "$BASE/report/$(urlq "$unit")?month=$MONTH")
+  [[ $code == 200 ]] || fail "GET /report/$unit answered $code"
+  grep -qi "^content-security-policy: *default-src 'none'" "$work/report.headers" || fail "the report has no CSP"
+done
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/report/$(urlq "$OVER")?month=2026-13") == 400 ]] || fail "month 13"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/report/no-such-unit") == 404 ]] || fail "an unknown unit"
+python3 - "$work" "$HTTP" "$OVER" "$MONTH" <<'PY' || fail "the report differs from the API"
+import json, re, sys, urllib.parse, urllib.request
+work, http, unit, month = sys.argv[1:]
+q = lambda u: urllib.parse.quote(u, safe="")
+get = lambda path: json.load(urllib.request.urlopen(f"http://{http}{path}"))
+html = open(f"{work}/report_{unit}.html", encoding="utf-8").read()
+first = f"{month}-01"
+last = {"2026-10": "2026-10-31"}[month]
+point = get(f"/api/v1/units/{q(unit)}/series?granularity=month&from={first}&to={last}")["points"][0]
+row = re.search(rf'<tr data-period="{first}"[^>]*>(.*?)</tr>', html, re.S).group(1)
+cells = [re.sub(r"<[^>]+>", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+assert cells[1] == str(point["headcount"]), (cells, point)
+assert cells[4] == f'{point["absence_percent"]:.2f}\u00a0%', (cells[4], point["absence_percent"])
+assert cells[5] == f'{point["attendance_percent"]:.2f}\u00a0%', (cells[5], point)
+follow = get(f"/api/v1/units/{q(unit)}/followups?from={first}&to={last}")
+for step, counts in follow["steps"].items():
+    tr = re.search(rf'<tr data-step="{step}">(.*?)</tr>', html, re.S).group(1)
+    got = [int(x) for x in re.findall(r'<td class="n[^"]*">(\d+)</td>', tr)[:4]]
+    want = [counts["due"], counts["done_on_time"], counts["late"], counts["overdue"]]
+    assert got == want, (step, got, want)
+units = {u["unit"]: u for u in get("/api/v1/units")["units"]}
+fr = units[unit]["frequent_short_term"]
+m = re.search(r'data-persons="(\d+)"', html)
+assert (m is None) == fr["masked"] and (fr["masked"] or int(m.group(1)) == fr["persons"]), (m and m.group(1), fr)
+assert html.count("<circle") >= 20, "the 24-month trend has too few points"
+small = open(f"{work}/report_liten.html", encoding="utf-8").read()
+assert "masked: fewer than 5 persons" in small and not re.search(r'<td class="n absence">', small), "liten not masked"
+print(f"{unit} {month}: persons, absence, attendance, the follow-up steps and the frequent count equal the API's")
+PY
+"$bin" report --state "$work/state" --month "$MONTH" --today "$TODAY" --lag-days 30 -o "$work/reports" -q ||
+  fail "naervaer report"
+n=$(ls "$work/reports" | wc -l)
+[[ $n == $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["units"]))' "$work/units.json") ]] ||
+  fail "naervaer report wrote $n files, not one per unit"
+[[ $(stat -c %a "$work/reports") == 700 && $(stat -c %a "$work/reports/liten-$MONTH.html") == 600 ]] ||
+  fail "the reports should be their owner's only"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-dev-shm-usage \
+  --user-data-dir="$work/chromium-pdf" --print-to-pdf="$work/report.pdf" --no-pdf-header-footer \
+  "file://$work/reports/liten-$MONTH.html" 2>>"$work/chromium.err" || fail "chromium could not print the report"
+[[ $(head -c4 "$work/report.pdf") == "%PDF" && $(grep -ac '/Type /Page\b' "$work/report.pdf") -ge 1 ]] ||
+  fail "the report did not print to a PDF"
+chrome --hide-scrollbars --screenshot="$work/report.png" --window-size=1000,2600 \
+  "$BASE/report/$(urlq "$OVER")?month=$MONTH" >/dev/null || fail "chromium: $(tail -3 "$work/chromium.err")"
+python3 - "$(dirname "$0")" "$work/report.png" <<'PY' || fail "the report's screenshot is not a plausible rendering"
+import sys
+sys.path.insert(0, sys.argv[1])
+import png_tool
+width, height, bpp, rows = png_tool.read(sys.argv[2])
+for colour in ("1f5fa8", "1d6b35"):  # the trend and its target line
+    assert png_tool.find(rows, bpp, bytes.fromhex(colour)) >= 0, f"no #{colour}"
+print(f"report {width}x{height}")
+PY
+[[ "${PAGE_SCREENSHOT_DIR:-$work}" -ef "$work" ]] || cp "$work/report.png" "${PAGE_SCREENSHOT_DIR}/report.png"
+
 step "screenshot at 1280x900"
 chrome --screenshot="$work/page.png" --window-size=1280,900 "$BASE/#unit=$(urlq "$OVER")" >/dev/null ||
   fail "chromium: $(tail -3 "$work/chromium.err")"

@@ -293,4 +293,126 @@ RefResult ref_compute(const std::vector<RefEmployment>& employments, const std::
   return result;
 }
 
+// ---- follow-up (§11) and frequent short-term absence (§12) ----------------------------------
+
+namespace {
+
+// The unit and every unit above it.
+std::vector<std::string> unit_and_ancestors(const std::map<std::string, std::string>& parent_of, std::string unit) {
+  std::vector<std::string> out;
+  while (!unit.empty() && out.size() <= parent_of.size()) {
+    out.push_back(unit);
+    const auto it = parent_of.find(unit);
+    unit = it == parent_of.end() ? "" : it->second;
+  }
+  return out;
+}
+
+struct EmployeeRecords {
+  std::vector<Employment> employments;
+  std::vector<Absence> absences;
+};
+
+std::map<std::string, EmployeeRecords> by_employee(const std::vector<RefEmployment>& employments,
+                                                   const std::vector<RefAbsence>& absences, sys_days asof) {
+  std::map<std::string, EmployeeRecords> out;
+  for (const RefEmployment& e : employments) {
+    const sys_days from = parse_date(e.from);
+    out[e.employee].employments.push_back({&e, {from, e.to ? parse_date(*e.to) : std::max(from, asof)}});
+  }
+  for (const RefAbsence& a : absences) out[a.employee].absences.push_back({&a, absence_period(a, asof)});
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, RefFollowupResult> ref_followups(const std::vector<RefEmployment>& employments,
+                                                       const std::vector<RefAbsence>& absences,
+                                                       const std::vector<RefFollowup>& followups,
+                                                       const std::map<std::string, std::string>& parent_of,
+                                                       const std::string& as_of, const std::string& from,
+                                                       const std::string& to) {
+  const sys_days asof = parse_date(as_of);
+  const sys_days first = parse_date(from);
+  const sys_days last = std::min(parse_date(to), asof);
+  static constexpr int kWeeks[] = {4, 7, 8, 26};
+  std::map<std::string, RefFollowupResult> result;
+  for (const auto& [unit, parent] : parent_of) result[unit];
+  for (const auto& [employee, records] : by_employee(employments, absences, asof)) {
+    const std::vector<Case> cases = build_cases(absence_days_of(records.absences));
+    std::set<std::string> counted_in;  // units where this person had a step due
+    for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+      const Case& c = cases[ci];
+      for (int step = 0; step < 4; ++step) {
+        const sys_days due = c.first + days{kWeeks[step] * 7 - 1};
+        if (due > c.last || due < first || due > last) continue;  // the case ended, or not in the period
+        // Dialogue meeting 1 only at 100 % absence on the due day, on every employment then.
+        if (step == 1) {
+          bool full = true;
+          for (const Employment& e : records.employments) {
+            if (!e.period.contains(due)) continue;
+            std::int64_t grade = 0;
+            for (const Absence& a : records.absences) {
+              if (applies_to(a, e, due)) grade += a.source->grade_hundredths;
+            }
+            full = full && grade >= 10000;
+          }
+          if (!full) continue;
+        }
+        // The earliest record of this step dated in the case (before the next case starts).
+        std::optional<sys_days> done;
+        for (const RefFollowup& f : followups) {
+          if (f.employee != employee || f.step != step) continue;
+          const sys_days d = parse_date(f.date);
+          if (d < c.first || (ci + 1 < cases.size() && d >= cases[ci + 1].first)) continue;
+          if (!done || d < *done) done = d;
+        }
+        std::set<std::string> units;  // every unit whose subtree employs the person on the due day
+        for (const Employment& e : records.employments) {
+          if (!e.period.contains(due)) continue;
+          for (const std::string& u : unit_and_ancestors(parent_of, e.source->unit)) units.insert(u);
+        }
+        for (const std::string& u : units) {
+          RefFollowupCounts& n = result[u].steps[static_cast<std::size_t>(step)];
+          ++n.due;
+          if (done && *done <= due) {
+            ++n.on_time;
+          } else if (done && *done <= asof) {
+            ++n.late;
+          } else {
+            ++n.overdue;
+          }
+          counted_in.insert(u);
+        }
+      }
+    }
+    for (const std::string& u : counted_in) ++result[u].persons;
+  }
+  return result;
+}
+
+std::map<std::string, int> ref_frequent_short_term(const std::vector<RefEmployment>& employments,
+                                                   const std::vector<RefAbsence>& absences,
+                                                   const std::map<std::string, std::string>& parent_of,
+                                                   const std::string& as_of, int window_days, int min_cases) {
+  const sys_days asof = parse_date(as_of);
+  const sys_days first = asof - days{window_days - 1};
+  std::map<std::string, int> result;
+  for (const auto& [unit, parent] : parent_of) result[unit] = 0;
+  for (const auto& [employee, records] : by_employee(employments, absences, asof)) {
+    int short_cases = 0;
+    for (const Case& c : build_cases(absence_days_of(records.absences))) {
+      if (c.first >= first && c.first <= asof && c.cls <= 1) ++short_cases;
+    }
+    if (short_cases < min_cases) continue;
+    std::set<std::string> units;
+    for (const Employment& e : records.employments) {
+      if (e.period.from > asof || e.period.to < first) continue;
+      for (const std::string& u : unit_and_ancestors(parent_of, e.source->unit)) units.insert(u);
+    }
+    for (const std::string& u : units) ++result[u];
+  }
+  return result;
+}
+
 }  // namespace naervaer::reference

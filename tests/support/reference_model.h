@@ -52,6 +52,46 @@ struct RefResult {
   std::int64_t unmatched_absence_days = 0;
 };
 
+// A follow-up step recorded for an employee (0 plan, 1 dialogue meeting 1, 2 activity
+// requirement, 3 dialogue meeting 2), on a date.
+struct RefFollowup {
+  std::string employee;
+  int step = 0;
+  std::string date;
+};
+
+struct RefFollowupCounts {
+  int due = 0;
+  int on_time = 0;
+  int late = 0;
+  int overdue = 0;
+  bool operator==(const RefFollowupCounts&) const = default;
+};
+
+struct RefFollowupResult {
+  std::array<RefFollowupCounts, 4> steps{};
+  int persons = 0;  // distinct persons with a step due
+  bool operator==(const RefFollowupResult&) const = default;
+};
+
+// DOMAIN.md §11 for every unit of `parent_of` (unit -> parent, "" at a root), each with its
+// descendants: the steps due in [from, to] (and on or before as_of) of persons employed in
+// the unit's subtree on the due day.
+std::map<std::string, RefFollowupResult> ref_followups(const std::vector<RefEmployment>& employments,
+                                                       const std::vector<RefAbsence>& absences,
+                                                       const std::vector<RefFollowup>& followups,
+                                                       const std::map<std::string, std::string>& parent_of,
+                                                       const std::string& as_of, const std::string& from,
+                                                       const std::string& to);
+
+// DOMAIN.md §12 for every unit of `parent_of` with its descendants: persons employed there
+// in the last `days` days up to as_of with at least `min_cases` short-term cases (1-16 days)
+// starting in them.
+std::map<std::string, int> ref_frequent_short_term(const std::vector<RefEmployment>& employments,
+                                                   const std::vector<RefAbsence>& absences,
+                                                   const std::map<std::string, std::string>& parent_of,
+                                                   const std::string& as_of, int days, int min_cases);
+
 bool ref_is_working_day(const std::string& date);
 RefResult ref_compute(const std::vector<RefEmployment>& employments, const std::vector<RefAbsence>& absences,
                       const std::string& as_of);

@@ -274,7 +274,7 @@ TEST_F(ProjectionTest, AnOpenAbsenceGrowsWithTheAsOfDateExactlyAsAFreshProjectio
 }
 
 TEST_F(ProjectionTest, TargetsAndThresholdsAreInheritedFromTheNearestAncestor) {
-  Projection q(day("2010-12-31"), ProjectionOptions{5, testing::pct(6.0)});
+  Projection q(day("2010-12-31"), ProjectionOptions{5, testing::pct(6.0), {}});
   (void)q.apply(f.unit("K"));
   (void)q.apply(f.unit("S", "K"));
   (void)q.apply(f.unit("U", "S"));
@@ -389,10 +389,10 @@ TEST_F(ProjectionTest, FrequentShortTermAbsenceCountsPersonsWithFourShortCases) 
   }
   // P2: three short cases only.
   for (const char* d : {"2010-03-01", "2010-04-01", "2010-05-03"}) apply(f.self_certified("P2", d, d, d));
-  const FrequentShortTerm r = p.frequent_short_term(unit("U"));
+  const FrequentShortTerm r = p.frequent_short_term(unit("U"), FrequentShortTermRule{});
   EXPECT_EQ(r.persons, 1);
   EXPECT_FALSE(r.masked);
-  EXPECT_EQ(p.frequent_short_term(unit("U"), 365, 3).persons, 2);
+  EXPECT_EQ(p.frequent_short_term(unit("U"), FrequentShortTermRule{365, 3}).persons, 2);
 }
 
 TEST(BandTest, NavBandsAreTenPercentAroundTheReference) {

@@ -26,11 +26,20 @@ namespace naervaer {
 
 using UnitId = std::uint32_t;
 
+// Frequent short-term absence (DOMAIN.md §12): persons with at least `min_cases` short-term
+// cases starting in the last `days` days (municipalities set their own rule).
+struct FrequentShortTermRule {
+  std::int32_t days = 365;
+  std::int32_t min_cases = 4;
+};
+
 struct ProjectionOptions {
   // Figures of fewer distinct persons than this are masked (DOMAIN.md §7).
   std::int32_t masking_limit = 5;
   // The absence threshold that applies at the root when no target_set gives one.
   std::optional<Hundredths> default_absence_threshold;
+  // Frequent short-term absence (DOMAIN.md §12): 4 cases in 365 days unless set.
+  FrequentShortTermRule frequent_short_term;
 };
 
 enum class Outcome : std::uint8_t { kApplied, kDuplicate, kRejected };
@@ -72,8 +81,7 @@ struct FollowupReport {
   bool masked = true;                                      // the unit has fewer persons than the masking limit
 };
 
-// Frequent short-term absence (DOMAIN.md §12): persons with at least `min_cases` short-term
-// cases starting in the last `days` days. Only ever a count per unit, masked like figures.
+// Only ever a count per unit, masked like figures.
 struct FrequentShortTerm {
   std::int32_t persons = 0;
   bool masked = true;
@@ -170,13 +178,16 @@ class Projection {
 
   [[nodiscard]] TargetView target(UnitId unit, int year) const;
 
-  // Follow-up steps due in `due_in` for persons employed in the unit (or a descendant) on
-  // the due day.
+  // Follow-up steps due in `due_in` (up to the as-of date) for persons employed in the unit
+  // (or a descendant) on the due day, masked as the unit's figures over `due_in` are.
   [[nodiscard]] FollowupReport followups(UnitId unit, Period due_in) const;
-  // Persons employed in the unit (or a descendant) during the last `days` days with at
-  // least `min_cases` short-term cases starting in them.
-  [[nodiscard]] FrequentShortTerm frequent_short_term(UnitId unit, std::int32_t days = 365,
-                                                      std::int32_t min_cases = 4) const;
+  // The same for every unit (result[period][unit]): one pass over all employees.
+  [[nodiscard]] std::vector<std::vector<FollowupReport>> followups_all_units(std::span<const Period> due_in) const;
+  // Persons employed in the unit (or a descendant) during the rule's last days with at
+  // least its number of short-term cases starting in them.
+  [[nodiscard]] FrequentShortTerm frequent_short_term(UnitId unit, FrequentShortTermRule rule) const;
+  // The same for every unit (by UnitId): one pass over all employees.
+  [[nodiscard]] std::vector<FrequentShortTerm> frequent_short_term_all_units(FrequentShortTermRule rule) const;
   [[nodiscard]] std::vector<MeasureSet> measures() const;
   [[nodiscard]] std::optional<MeasureSet> measure(std::string_view measure_id) const;
 
