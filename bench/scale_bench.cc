@@ -3,6 +3,7 @@
 // the window's length. A measurement to run by hand (minutes at 500,000 employees):
 //   build/release/bench/naervaer_scale_bench [employees] [years]
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -65,8 +66,38 @@ int main(int argc, char** argv) {
   const auto months = periods_overlapping(o.from, as_of, Granularity::kMonth);
   std::vector<Period> windows;
   for (Window w : kAllWindows) windows.push_back(window_period(w, as_of));
-  std::printf("all units, all 8 windows at once (a /metrics scrape): %.3f ms\n",
-              median_ms(9, [&] { (void)p.all_units(std::span<const Period>(windows)); }));
+  const double scrape_figures = median_ms(9, [&] { (void)p.all_units(std::span<const Period>(windows)); });
+  std::printf("all units, all 8 windows at once (a /metrics scrape's figures): %.3f ms\n", scrape_figures);
+  // What the follow-up metrics add to a scrape (DOMAIN.md §11, §12): the steps due in the
+  // last 30, 90 and 365 days and the frequent short-term count, for every unit.
+  const std::array<Period, 3> followup_windows{window_period(Window::k30d, as_of), window_period(Window::k90d, as_of),
+                                               window_period(Window::k365d, as_of)};
+  const double followup_ms = median_ms(9, [&] { (void)p.followups_all_units(followup_windows); });
+  const double frequent_ms = median_ms(9, [&] { (void)p.frequent_short_term_all_units(FrequentShortTermRule{}); });
+  const double both_ms = median_ms(9, [&] { (void)p.followup_figures(followup_windows, FrequentShortTermRule{}); });
+  std::printf(
+      "follow-up steps, 3 windows, all units: %.3f ms (%.2f x the figures); frequent short-term: %.3f ms "
+      "(%.2f x); both in one pass, as a scrape asks: %.3f ms (%.2f x)\n",
+      followup_ms, followup_ms / scrape_figures, frequent_ms, frequent_ms / scrape_figures, both_ms,
+      both_ms / scrape_figures);
+  // Series a scrape exports: the figures' 11 per unmasked unit and window, against the
+  // follow-up's 4 per unmasked unit, window and step that was due, and 1 frequent count.
+  const auto all = p.all_units(std::span<const Period>(windows));
+  const auto followups = p.followups_all_units(followup_windows);
+  const auto frequent = p.frequent_short_term_all_units(FrequentShortTermRule{});
+  std::size_t figure_series = 0, followup_series = 0, frequent_series = 0;
+  for (UnitId u = 0; u < p.unit_count(); ++u) {
+    for (const auto& w : all) figure_series += w[u].masked ? 0U : 11U;
+    for (const auto& w : followups) {
+      if (w[u].masked) continue;
+      for (const FollowupCounts& c : w[u].steps) followup_series += c.due > 0 ? 4U : 0U;
+    }
+    frequent_series += frequent[u].masked ? 0U : 1U;
+  }
+  std::printf("series: %zu of figures, %zu of follow-up steps (+%.0f %%), %zu frequent counts, over %zu units\n",
+              figure_series, followup_series,
+              100.0 * static_cast<double>(followup_series) / static_cast<double>(figure_series), frequent_series,
+              p.unit_count());
   std::printf("monthly series over %zu months: root %.3f ms, unit %.3f ms\n", months.size(),
               median_ms(9, [&] { (void)p.series(root, months); }), median_ms(9, [&] { (void)p.series(unit, months); }));
   return 0;

@@ -87,9 +87,10 @@ http::Response units(const Projection& p) {
   std::vector<Period> windows;
   for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
   const auto figures = p.all_units(std::span<const Period>(windows));
-  const auto frequent = p.frequent_short_term_all_units(rule);
   const Period followup_window = window_period(Window::k365d, p.as_of());
-  const auto followups = p.followups_all_units(std::span<const Period>(&followup_window, 1))[0];
+  const FollowupFigures follow = p.followup_figures(std::span<const Period>(&followup_window, 1), rule);
+  const auto& frequent = follow.frequent;
+  const auto& followups = follow.steps[0];
   json::array list;
   for (UnitId u = 0; u < p.unit_count(); ++u) {
     const UnitInfo& info = p.unit(u);

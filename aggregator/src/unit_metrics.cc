@@ -119,7 +119,9 @@ void UnitMetrics::render_projection(const Projection& p, std::string& out) const
   static constexpr Window kFollowupWindows[] = {Window::k30d, Window::k90d, Window::k365d};
   std::array<Period, 3> followup_periods{};
   for (std::size_t i = 0; i < 3; ++i) followup_periods[i] = window_period(kFollowupWindows[i], p.as_of());
-  const auto followups = p.followups_all_units(followup_periods);
+  const FrequentShortTermRule rule = p.options().frequent_short_term;
+  const FollowupFigures follow = p.followup_figures(followup_periods, rule);
+  const auto& followups = follow.steps;
   out.append(
       "# HELP naervaer_unit_followup_steps Follow-up steps of cases due in the window, by step and outcome "
       "(due, done_on_time, late, overdue)\n# TYPE naervaer_unit_followup_steps gauge\n");
@@ -143,8 +145,7 @@ void UnitMetrics::render_projection(const Projection& p, std::string& out) const
     }
   }
   // Frequent short-term absence (§12): a count of persons, never who.
-  const FrequentShortTermRule rule = p.options().frequent_short_term;
-  const auto frequent = p.frequent_short_term_all_units(rule);
+  const auto& frequent = follow.frequent;
   out.append("# HELP naervaer_unit_frequent_short_term_persons Persons with at least ")
       .append(std::to_string(rule.min_cases))
       .append(" short-term cases starting in the last ")

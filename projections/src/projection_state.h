@@ -252,6 +252,10 @@ struct Projection::State {
   // At 100 % absence on `day` on every employment active then: dialogue meeting 1's
   // condition (DOMAIN.md §11; followup.cc).
   [[nodiscard]] bool fully_absent(const EmployeeState& emp, const Case& c, Date day) const;
+  // Follow-up steps due in the periods and frequent short-term counts, each when asked for,
+  // in one pass over the employees; not masked (followup.cc).
+  void follow_up(std::span<const Period> due_in, std::vector<std::vector<FollowupReport>>* steps,
+                 FrequentShortTermRule rule, std::vector<FrequentShortTerm>* frequent) const;
 
   ApplyResult on(const UnitRegistered& e);
 

@@ -252,7 +252,8 @@ for u in api["units"]:
         check(cell(row, "masked") is not None and cell(row, "masked").text() == MASKED, f"{u['unit']}: no masked label")
         for c in ("headcount", "attendance", "absence", "target", "threshold"):
             check(cell(row, c) is None, f"{u['unit']}: masked but shows {c}")
-        rest = "".join(c.text() for c in row.all(lambda n: n.tag == "td" and "name" not in n.cls()))
+        rest = "".join(c.text() for c in row.all(lambda n: n.tag == "td" and
+                                                  not {"name", "band", "followup", "frequent"} & n.cls()))
         check(not re.search(r"\d", rest.replace(MASKED, "")), f"{u['unit']}: masked but shows numbers: {rest!r}")
         check("over-threshold" not in row.cls(), f"{u['unit']}: masked but highlighted")
         continue
@@ -269,6 +270,35 @@ for u in api["units"]:
     check(marker == over, f"{u['unit']}: the 'over threshold' text marker should be {'there' if over else 'absent'}")
 check(n_over > 0 and n_under > 0 and n_masked > 0,
       f"the data must hold units over ({n_over}), under ({n_under}) the threshold and masked ({n_masked})")
+
+# NAV's band against the parent, the follow-up of the last 365 days and the frequent
+# short-term count: each as the API gives it, masked on its own and saying why.
+bands = set()
+for u in api["units"]:
+    row = rows.get(u["unit"])
+    if row is None: continue
+    band = cell(row, "band")
+    want = u["windows"][window].get("band") or ""
+    check(band is not None and band.attrs.get("data-band") == want, f"{u['unit']}: band {band and band.attrs}, wanted {want!r}")
+    if want:
+        bands.add(want)
+        parent = next(x for x in api["units"] if x["unit"] == u["parent"])
+        check(re.fullmatch(r"\d+ % (above|below) .+|as .+", band.first(lambda n: "reason" in n.cls()).text() or "")
+              and parent["name"] in band.text(), f"{u['unit']}: band reason {band.text()!r}")
+    else:
+        check(band.text() == "–" and band.attrs.get("title"), f"{u['unit']}: no band should say why: {band.attrs}")
+    f, fc = u["followups"], cell(row, "followup")
+    if f["masked"]:
+        check(fc.attrs.get("data-overdue") == "" and fc.text() == "masked" and fc.attrs.get("title"),
+              f"{u['unit']}: masked follow-up shows {fc.text()!r}")
+    else:
+        overdue = sum(c["overdue"] for c in f["steps"].values())
+        check(fc.attrs.get("data-overdue") == str(overdue), f"{u['unit']}: overdue {fc.attrs.get('data-overdue')} != {overdue}")
+        check(("overdue" in fc.cls()) == (overdue > 0), f"{u['unit']}: overdue marking")
+    fr, frc = u["frequent_short_term"], cell(row, "frequent")
+    want_persons = "" if fr["masked"] else str(fr["persons"])
+    check(frc.attrs.get("data-persons") == want_persons, f"{u['unit']}: frequent {frc.attrs.get('data-persons')} != {want_persons}")
+check(len(bands) >= 2, f"the data should show several bands, got {bands}")
 
 # Untrusted data is text: the hostile unit renders literally and injects nothing.
 evil = next(u for u in api["units"] if u["unit"] == evil_id)

@@ -218,6 +218,20 @@ TEST(FollowupPropertyTest, EveryUnitsCountsEqualTheReferenceModel) {
     for (const FrequentShortTermRule rule : {FrequentShortTermRule{}, FrequentShortTermRule{365, 2},
                                              FrequentShortTermRule{90, 1}, FrequentShortTermRule{180, 3}}) {
       const auto got = p.frequent_short_term_all_units(rule);
+      // One pass for both, as a scrape asks: the same counts and masks.
+      const FollowupFigures both = p.followup_figures(periods, rule);
+      for (UnitId u = 0; u < p.unit_count(); ++u) {
+        ASSERT_EQ(both.frequent[u].persons, got[u].persons) << "seed " << seed;
+        ASSERT_EQ(both.frequent[u].masked, got[u].masked) << "seed " << seed;
+        for (std::size_t i = 0; i < periods.size(); ++i) {
+          ASSERT_EQ(both.steps[i][u].persons, all[i][u].persons) << "seed " << seed;
+          ASSERT_EQ(both.steps[i][u].masked, all[i][u].masked) << "seed " << seed;
+          for (std::size_t step = 0; step < kFollowupStepCount; ++step) {
+            ASSERT_EQ(both.steps[i][u].steps[step].overdue, all[i][u].steps[step].overdue) << "seed " << seed;
+            ASSERT_EQ(both.steps[i][u].steps[step].late, all[i][u].steps[step].late) << "seed " << seed;
+          }
+        }
+      }
       const auto want = reference::ref_frequent_short_term(m.employments, m.absences, parent_of, as_of.iso(), rule.days,
                                                            rule.min_cases);
       for (const auto& [unit, persons] : want) {

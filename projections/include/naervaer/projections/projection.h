@@ -87,6 +87,11 @@ struct FrequentShortTerm {
   bool masked = true;
 };
 
+struct FollowupFigures {
+  std::vector<std::vector<FollowupReport>> steps;  // [period][unit]
+  std::vector<FrequentShortTerm> frequent;         // [unit]
+};
+
 struct ProjectionStats {
   std::uint64_t events_applied = 0;
   std::uint64_t events_duplicate = 0;
@@ -188,6 +193,8 @@ class Projection {
   [[nodiscard]] FrequentShortTerm frequent_short_term(UnitId unit, FrequentShortTermRule rule) const;
   // The same for every unit (by UnitId): one pass over all employees.
   [[nodiscard]] std::vector<FrequentShortTerm> frequent_short_term_all_units(FrequentShortTermRule rule) const;
+  // Both for every unit in one pass over the employees (what a /metrics scrape needs).
+  [[nodiscard]] FollowupFigures followup_figures(std::span<const Period> due_in, FrequentShortTermRule rule) const;
   [[nodiscard]] std::vector<MeasureSet> measures() const;
   [[nodiscard]] std::optional<MeasureSet> measure(std::string_view measure_id) const;
 
