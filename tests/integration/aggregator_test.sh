@@ -152,6 +152,37 @@ code() { curl -s -o /dev/null -w '%{http_code}' "http://$HTTP$1"; }
 [[ $(code "/api/v1/units/kommune/series?granularity=month&from=2026-01-01&to=2026-06-30") == 200 ]] || fail "series"
 [[ $(code "/readyz") == 200 ]] || fail "readyz"
 
+step "follow-up (DOMAIN.md §10-§12): per unit, in /api/v1/units, masked where the unit is"
+[[ $(code "/api/v1/units/kommune/followups?from=2026-13-01") == 400 ]] || fail "followups from=2026-13-01"
+[[ $(code "/api/v1/units/kommune/followups?from=2026-05-01&to=2026-04-01") == 400 ]] || fail "followups to before from"
+[[ $(code "/api/v1/units/no-such-unit/followups") == 404 ]] || fail "followups of an unknown unit"
+python3 - "$HTTP" <<'PY' || fail "the follow-up answers do not have the shape of DESIGN.md"
+import json, sys, urllib.request
+http = sys.argv[1]
+get = lambda p: json.load(urllib.request.urlopen(f"http://{http}{p}"))
+units = get("/api/v1/units")["units"]
+steps = {"followup_plan", "dialogue_meeting_1", "activity_requirement", "dialogue_meeting_2"}
+seen_due = seen_masked = 0
+for u in units:
+    f = get(f"/api/v1/units/{u['unit']}/followups?from=2025-11-23&to=2026-11-22")
+    assert f == u["followups"], (u["unit"], f, u["followups"])  # the 365 days of /api/v1/units
+    if f["masked"]:
+        assert set(f) == {"unit", "from", "to", "masked"}, f
+        seen_masked += 1
+        continue
+    assert set(f["steps"]) == steps, f
+    for c in f["steps"].values():
+        assert c["due"] == c["done_on_time"] + c["late"] + c["overdue"], f
+        seen_due += c["due"]
+    fr = u["frequent_short_term"]
+    assert fr["masked"] or isinstance(fr["persons"], int), fr
+    for w, point in u["windows"].items():
+        assert point.get("band") in (None, "green", "yellow", "red"), point
+        if u["parent"] is None: assert point["band"] is None, (u["unit"], point)
+assert seen_due > 0 and seen_masked > 0, (seen_due, seen_masked)
+print(f"{len(units)} units: follow-up of {seen_due} steps, {seen_masked} masked")
+PY
+
 step "measures: listed, evaluated (DOMAIN.md §13), 404 and 400, numbers without exponents"
 curl -sf "http://$HTTP/api/v1/measures" >"$work/measures.json"
 measure=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["measures"]; assert m, "no measures"; print(m[0]["measure_id"])' "$work/measures.json") || fail "no measures listed"
