@@ -84,6 +84,16 @@ case "$scenario" in
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["as_of"] == "2026-11-22" and d["evaluations"], d' "$out" ||
       fail "not a list of evaluations: ${out:0:200}"
     ;;
+  report)
+    out=$("$bin" report --out x 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] && grep -q -- "--state is required" <<<"$out" || fail "no --state: $out"
+    out=$("$bin" report --state x --out y --month 2026-13 2>&1)
+    [[ $? -eq 2 && $(wc -l <<<"$out") -eq 1 ]] && grep -q -- "--month must be YYYY-MM" <<<"$out" || fail "month 13: $out"
+    out=$("$bin" report --state x --out y --frequent-short-term-cases 0 2>&1)
+    [[ $? -eq 2 ]] && grep -q -- "--frequent-short-term-cases must be from 1 to 100" <<<"$out" || fail "0 cases: $out"
+    out=$("$bin" aggregate --brokers b --state s --frequent-short-term-days 0 2>&1)
+    [[ $? -eq 2 ]] && grep -q -- "--frequent-short-term-days must be from 1 to 3660" <<<"$out" || fail "0 days: $out"
+    ;;
   unknown-command)
     out=$("$bin" frobnicate 2>&1)
     [[ $? -eq 2 ]] || fail "want exit 2"
