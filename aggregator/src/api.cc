@@ -124,6 +124,26 @@ http::Response units(const Projection& p) {
   return {200, "application/json", json_text(json::object{{"as_of", p.as_of().iso()}, {"units", std::move(list)}})};
 }
 
+std::string revisions_json(const std::string& unit, Granularity granularity, int lag_days,
+                           const std::vector<Figures>& now, const std::vector<RevisionPoint>& published) {
+  json::array points;
+  for (std::size_t i = 0; i < now.size() && i < published.size(); ++i) {
+    const RevisionPoint& r = published[i];
+    const std::optional<double> current = now[i].masked ? std::nullopt : now[i].sums.absence_percent();
+    json::object pt{{"period_start", r.period.start.iso()},
+                    {"period_end", r.period.end.iso()},
+                    {"published_on", r.published_on.iso()},
+                    {"published", r.published},
+                    {"published_absence_percent", percent_or_null(r.published_percent)},
+                    {"absence_percent", percent_or_null(current)},
+                    {"revision", r.published_percent && current ? json::value(*current - *r.published_percent)
+                                                                : json::value(nullptr)}};
+    points.push_back(std::move(pt));
+  }
+  return json_text(json::object{
+      {"unit", unit}, {"granularity", to_string(granularity)}, {"lag_days", lag_days}, {"points", std::move(points)}});
+}
+
 http::Response followups(const Projection& p, const std::string& unit, const std::string& query) {
   const auto id = p.find_unit(unit);
   if (!id) return error(404, "no unit \"" + unit + "\"");

@@ -11,6 +11,7 @@
 #include "http_server.h"
 #include "naervaer/projections/evaluation.h"
 #include "naervaer/projections/projection.h"
+#include "time_travel.h"
 
 namespace boost::json {
 class object;
@@ -28,6 +29,11 @@ http::Response followups(const Projection& p, const std::string& unit, const std
 boost::json::object followups_json(const std::string& unit, Period period, const FollowupReport& r);
 // GET /api/v1/units/{unit}/series?granularity=&from=&to=  (unit already percent-decoded)
 http::Response series(const Projection& p, const std::string& unit, const std::string& query);
+
+// The document of /api/v1/units/{unit}/revisions: per period the absence percent as first
+// published, now, and the difference in percentage points (null where masked or unpublished).
+std::string revisions_json(const std::string& unit, Granularity granularity, int lag_days,
+                           const std::vector<Figures>& now, const std::vector<RevisionPoint>& published);
 
 // GET /api/v1/measures?unit=U: every measure, or those touching unit U (run in it, above it
 // or below it).

@@ -31,10 +31,13 @@
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
 #include "naervaer/projections/projection.h"
+#include "replay_server.h"
 #include "report_command.h"
 #include "service.h"
 #include "state_store.h"
+#include "state_view.h"
 #include "summary_table.h"
+#include "time_travel.h"
 
 namespace po = boost::program_options;
 
@@ -300,49 +303,92 @@ int cmd_ingest(int argc, char** argv) {
 }
 
 int cmd_replay(int argc, char** argv) {
-  po::options_description desc("replay options");
-  desc.add_options()("from-file", po::value<std::vector<std::string>>(), "JSON Lines files of events (required)")(
-      "today", po::value<std::string>(), "the as-of date (default: today)")(
-      "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time");
+  po::options_description desc(
+      "replay options (a from-scratch fold of a state directory's journal, or of JSON Lines, as known at a time; "
+      "prints what /api/v1/units answers, or serves the whole read-only API and page with --listen)");
+  desc.add_options()("state", po::value<std::string>(), "an aggregator's state directory (read-only, its journal)")(
+      "topic", po::value<std::string>()->default_value("naervaer.events"), "the topic the state was consumed from")(
+      "from-file", po::value<std::vector<std::string>>(), "JSON Lines files of events (instead of --state)")(
+      "today", po::value<std::string>(), "the as-of date (default: --known-at's own date, else today)")(
+      "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time")(
+      "listen", po::value<std::string>(), "serve the API and the page on HOST:PORT instead of printing");
   add_projection_options(desc);
   const auto parsed = parse("replay", desc, argc, argv);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
-  if (!vm.count("from-file")) throw UsageError("--from-file is required");
-  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
+  if (vm.count("from-file") == vm.count("state")) throw UsageError("give either --state DIR or --from-file FILE...");
   std::optional<std::int64_t> known_at;
   if (vm.count("known-at")) {
     known_at = parse_rfc3339_ms(vm["known-at"].as<std::string>());
     if (!known_at) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
   }
-  Projection projection(today, projection_options(vm));
-  EventDecoder decoder;
+  // As known at K: the as-of date is K's own date (DOMAIN.md §14) unless one is given.
+  const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>())
+                     : known_at        ? *Date::parse_iso(vm["known-at"].as<std::string>().substr(0, 10))
+                                       : local_today();
+  const ProjectionOptions options = projection_options(vm);
+  std::optional<Projection> projection;
+  std::uint64_t events = 0;
   std::uint64_t rejected = 0;
-  for (const std::string& path : vm["from-file"].as<std::vector<std::string>>()) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path);
-    std::string line;
-    for (std::uint64_t no = 1; std::getline(in, line); ++no) {
-      if (line.empty()) continue;
-      auto d = decoder.decode(line);
-      if (auto* r = std::get_if<Rejection>(&d)) {
-        // A bad line is named by file and line; the rest still goes through.
-        std::fprintf(stderr, "%s:%llu: %s: %s\n", path.c_str(), static_cast<unsigned long long>(no),
-                     std::string(reason_code(r->reason)).c_str(), r->detail.c_str());
-        ++rejected;
-        continue;
-      }
-      const Event& e = std::get<Event>(d);
-      if (known_at && e.recorded_at_ms > *known_at) continue;
-      const ApplyResult a = projection.apply(e);
-      if (a.outcome == Outcome::kRejected) {
-        std::fprintf(stderr, "%s:%llu: %s: %s\n", path.c_str(), static_cast<unsigned long long>(no),
-                     std::string(reason_code(a.rejection->reason)).c_str(), a.rejection->detail.c_str());
-        ++rejected;
+  if (vm.count("state")) {
+    StateViewOptions v;
+    v.state_dir = vm["state"].as<std::string>();
+    v.topic = vm["topic"].as<std::string>();
+    v.today = today;
+    v.projection = options;
+    v.known_at_ms = known_at;
+    StateView view = load_state_view(v);
+    events = view.events;
+    if (view.unreadable > 0) {
+      std::fprintf(stderr, "naervaer replay: %llu damaged journal entries were left out\n",
+                   static_cast<unsigned long long>(view.unreadable));
+    }
+    projection.emplace(std::move(view.projection));
+  } else {
+    projection.emplace(today, options);
+    EventDecoder decoder;
+    for (const std::string& path : vm["from-file"].as<std::vector<std::string>>()) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot read " + path);
+      std::string line;
+      for (std::uint64_t no = 1; std::getline(in, line); ++no) {
+        if (line.empty()) continue;
+        auto d = decoder.decode(line);
+        if (auto* r = std::get_if<Rejection>(&d)) {
+          // A bad line is named by file and line; the rest still goes through.
+          std::fprintf(stderr, "%s:%llu: %s: %s\n", path.c_str(), static_cast<unsigned long long>(no),
+                       std::string(reason_code(r->reason)).c_str(), r->detail.c_str());
+          ++rejected;
+          continue;
+        }
+        const Event& e = std::get<Event>(d);
+        if (known_at && e.recorded_at_ms > *known_at) continue;
+        ++events;
+        const ApplyResult a = projection->apply(e);
+        if (a.outcome == Outcome::kRejected) {
+          std::fprintf(stderr, "%s:%llu: %s: %s\n", path.c_str(), static_cast<unsigned long long>(no),
+                       std::string(reason_code(a.rejection->reason)).c_str(), a.rejection->detail.c_str());
+          ++rejected;
+        }
       }
     }
   }
-  std::fputs(api::units(projection).body.c_str(), stdout);
+  if (vm.count("listen")) {
+    install_signal_handlers();
+    ReplayServerOptions serve;
+    serve.listen = vm["listen"].as<std::string>();
+    serve.events = events;
+    serve.description = (known_at ? "as known at " + vm["known-at"].as<std::string>() : std::string("as known now")) +
+                        ", as of " + today.iso();
+    // known_at and as_of other than the replay's own are answered from the same journal.
+    std::unique_ptr<TimeTravel> past;
+    if (vm.count("state")) {
+      past = std::make_unique<TimeTravel>(
+          TimeTravelOptions{vm["state"].as<std::string>(), vm["topic"].as<std::string>(), options});
+    }
+    return serve_replay(std::move(*projection), std::move(past), serve, g_stop);
+  }
+  std::fputs(api::units(*projection).body.c_str(), stdout);
   std::fputc('\n', stdout);
   return rejected == 0 ? 0 : 3;
 }

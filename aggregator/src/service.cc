@@ -30,6 +30,7 @@
 #include "naervaer/projections/encode.h"
 #include "serving.h"
 #include "state_store.h"
+#include "time_travel.h"
 
 namespace naervaer {
 
@@ -741,6 +742,9 @@ struct Service::Impl final : ServingSource {
     out.append(text.str());
   }
 
+  std::unique_ptr<TimeTravel> past;  // answers as known at earlier times, from the journal
+  TimeTravel* time_travel() override { return past.get(); }
+
   void read_projection(const std::function<void(const Projection&, std::uint64_t)>& read) override {
     const CurrentFigures current(*this);
     std::shared_lock lock(projection_mutex);
@@ -789,6 +793,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
   m.rebuild_from_journal(nullptr);
   m.init_counters();
+  m.past = std::make_unique<TimeTravel>(TimeTravelOptions{m.o.state_dir, m.o.topic, m.o.projection});
   m.serving = std::make_unique<Serving>(m, ServingOptions{peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet)});
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -13,6 +15,8 @@
 #include "api.h"
 #include "http_client.h"
 #include "json_text.h"
+#include "naervaer/projections/decode.h"
+#include "time_travel.h"
 #include "unit_metrics.h"
 #include "unit_report.h"
 #include "web_page.h"
@@ -60,6 +64,55 @@ struct Serving::Impl {
   // Names this process in its sums: every instance can be given the same peer list, itself
   // included (a StatefulSet's pods), and leaves out its own answer.
   const std::string instance_id = random_id();
+
+  // ---- which projection a request reads: the live one, or as known at an earlier time -----
+  // (DOMAIN.md §14: known_at=RFC3339 and as_of=YYYY-MM-DD on every figure endpoint).
+  struct View {
+    std::shared_ptr<const Projection> past;  // null: the live projection
+  };
+
+  std::variant<View, http::Response> view_of(const std::string& query) {
+    const std::string known_text = http::query_param(query, "known_at");
+    const std::string as_of_text = http::query_param(query, "as_of");
+    if (known_text.empty() && as_of_text.empty()) return View{};
+    TimeTravel* tt = source.time_travel();
+    if (!tt) return error(400, "known_at and as_of are not served here");
+    std::optional<std::int64_t> known_at;
+    if (!known_text.empty()) {
+      known_at = parse_rfc3339_ms(known_text);
+      if (!known_at) {
+        return error(400, "known_at must be RFC 3339 with an offset, e.g. 2026-01-31T23:59:59+01:00, got \"" +
+                              known_text + "\"");
+      }
+      if (*known_at > now_ms() + 60'000) return error(400, "known_at " + known_text + " is in the future");
+    }
+    Date live_as_of;
+    source.read_projection([&](const Projection& p, std::uint64_t) { live_as_of = p.as_of(); });
+    // The as-of date: the one given, else known_at's own date (in its own offset), else today.
+    std::optional<Date> as_of = as_of_text.empty() ? std::nullopt : Date::parse_iso(as_of_text);
+    if (!as_of_text.empty() && !as_of) return error(400, "as_of must be a date YYYY-MM-DD, got \"" + as_of_text + "\"");
+    if (!as_of) as_of = known_at ? Date::parse_iso(known_text.substr(0, 10)) : std::optional<Date>(live_as_of);
+    if (!as_of || *as_of > live_as_of) {
+      return error(400,
+                   "as_of must be on or before today's " + live_as_of.iso() + ", got " + (as_of ? as_of->iso() : ""));
+    }
+    return View{tt->at(known_at, *as_of)};
+  }
+
+  static std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // Calls `read` with the view's projection and a generation for caches (none for the past:
+  // its projection is answered once and kept by TimeTravel).
+  void read(const View& v, const std::function<void(const Projection&, std::optional<std::uint64_t>)>& fn) {
+    if (v.past) {
+      fn(*v.past, std::nullopt);
+      return;
+    }
+    source.read_projection([&](const Projection& p, std::uint64_t generation) { fn(p, generation); });
+  }
   UnitMetrics unit_metrics;
 
   // An evaluation as the endpoint answers it, and as a row of /api/v1/evaluations: both
@@ -87,8 +140,10 @@ struct Serving::Impl {
   static constexpr std::size_t kMostCached = 256;
 
   // Under the projection's lock: the cached answer of this generation, or a new one.
-  EvaluationAnswer cached(const std::string& key, std::uint64_t generation,
+  EvaluationAnswer cached(const std::string& key, std::optional<std::uint64_t> known_generation,
                           const std::function<EvaluationAnswer()>& compute) {
+    if (!known_generation) return compute();
+    const std::uint64_t generation = *known_generation;
     {
       std::lock_guard lock(cache_mutex);
       if (auto it = evaluations.find(key); it != evaluations.end() && it->second.generation == generation) {
@@ -115,8 +170,10 @@ struct Serving::Impl {
     }
     share.partition_total = st.partition_total;
     share.instance = instance_id;
+    auto view = view_of(query);
+    if (auto* bad = std::get_if<http::Response>(&view)) return std::move(*bad);
     http::Response r;
-    source.read_projection([&](const Projection& p, std::uint64_t generation) {
+    read(std::get<View>(view), [&](const Projection& p, std::optional<std::uint64_t> generation) {
       r = cached(key, generation, [&] {
             return EvaluationAnswer{api::evaluation_sums(p, measure_id, std::get<EvaluationOptions>(options), share),
                                     {}};
@@ -142,8 +199,10 @@ struct Serving::Impl {
           [&](const Projection& p, std::uint64_t) { out.row = api::evaluation_error_row(p, measure_id, message); });
       return out;
     }
+    auto view = view_of(query);
+    if (auto* bad = std::get_if<http::Response>(&view)) return {std::move(*bad), {}};
     EvaluationAnswer out;
-    source.read_projection([&](const Projection& p, std::uint64_t generation) {
+    read(std::get<View>(view), [&](const Projection& p, std::optional<std::uint64_t> generation) {
       out = cached("evaluation\n" + measure_id + "\n" + query, generation, [&] {
         return answer_of(p, measure_id, evaluate_measure(p, measure_id, std::get<EvaluationOptions>(options)));
       });
@@ -215,7 +274,12 @@ struct Serving::Impl {
     }
     const auto options = std::get<EvaluationOptions>(api::evaluation_options(query));
     bool plan_changed = false;
-    source.read_projection([&](const Projection& p, std::uint64_t) {
+    auto view = view_of(query);
+    if (auto* bad = std::get_if<http::Response>(&view)) {
+      out.response = std::move(*bad);
+      return out;
+    }
+    read(std::get<View>(view), [&](const Projection& p, std::optional<std::uint64_t>) {
       auto planned = plan_evaluation(p, measure_id, options);
       if (const auto* e = std::get_if<EvaluationError>(&planned)) {
         out = answer_of(p, measure_id, *e);
@@ -235,14 +299,20 @@ struct Serving::Impl {
   // GET /api/v1/evaluations?unit=U&year=K: every measure's verdict and total effect in one
   // table (Grafana lists them), each answered as /api/v1/measures/{id}/evaluation is.
   http::Response evaluations_list(const http::Request& req) {
-    const std::string year = http::query_param(req.query, "year");
-    const std::string query = year.empty() ? "" : "year=" + year;
+    // Each measure is asked as its own endpoint would be, with the year and the time asked.
+    std::string query;
+    for (const char* name : {"year", "known_at", "as_of"}) {
+      const std::string value = http::query_param(req.query, name);
+      if (!value.empty()) query += (query.empty() ? "" : "&") + std::string(name) + "=" + percent_encode(value);
+    }
     if (auto options = api::evaluation_options(query); std::holds_alternative<http::Response>(options)) {
       return std::get<http::Response>(std::move(options));
     }
+    auto view = view_of(query);
+    if (auto* bad = std::get_if<http::Response>(&view)) return std::move(*bad);
     std::variant<std::vector<MeasureSet>, http::Response> selected;
     std::string as_of;
-    source.read_projection([&](const Projection& p, std::uint64_t) {
+    read(std::get<View>(view), [&](const Projection& p, std::optional<std::uint64_t>) {
       selected = api::measures_of(p, req.query);
       as_of = p.as_of().iso();
     });
@@ -255,6 +325,65 @@ struct Serving::Impl {
             api::json_text(boost::json::object{{"as_of", as_of}, {"evaluations", std::move(rows)}})};
   }
 
+  // GET /api/v1/units/{unit}/revisions?granularity=month|quarter&from=&to=&lag_days=7: each
+  // period's absence as first published and now (DOMAIN.md §14).
+  http::Response revisions(const std::string& unit, const std::string& query) {
+    TimeTravel* tt = source.time_travel();
+    if (!tt) return error(400, "revisions are not served here");
+    const std::string g = http::query_param(query, "granularity");
+    const auto granularity = parse_granularity(g.empty() ? "month" : g);
+    if (!granularity || (*granularity != Granularity::kMonth && *granularity != Granularity::kQuarter)) {
+      return error(400, "granularity must be month or quarter, got \"" + g + "\"");
+    }
+    const std::string lag_text = http::query_param(query, "lag_days");
+    int lag = 7;
+    if (!lag_text.empty()) {
+      const auto r = std::from_chars(lag_text.data(), lag_text.data() + lag_text.size(), lag);
+      if (r.ec != std::errc() || r.ptr != lag_text.data() + lag_text.size() || lag < 0 || lag > 366) {
+        return error(400, "lag_days must be a whole number from 0 to 366, got \"" + lag_text + "\"");
+      }
+    }
+    std::vector<Period> periods;
+    std::vector<Figures> now;
+    http::Response bad;
+    Date as_of;
+    source.read_projection([&](const Projection& p, std::uint64_t) {
+      as_of = p.as_of();
+      const auto id = p.find_unit(unit);
+      if (!id) {
+        bad = error(404, "no unit \"" + unit + "\"");
+        return;
+      }
+      const std::string from_text = http::query_param(query, "from");
+      const std::string to_text = http::query_param(query, "to");
+      const auto to = to_text.empty() ? std::optional<Date>(as_of) : Date::parse_iso(to_text);
+      if (!to) {
+        bad = error(400, "to must be a date YYYY-MM-DD, got \"" + to_text + "\"");
+        return;
+      }
+      const int first = to->year() * 12 + (to->ymd().month - 1) - 23;  // 24 months back
+      const auto from = from_text.empty() ? std::optional<Date>(Date::from_ymd(first / 12, first % 12 + 1, 1))
+                                          : Date::parse_iso(from_text);
+      if (!from) {
+        bad = error(400, "from must be a date YYYY-MM-DD, got \"" + from_text + "\"");
+        return;
+      }
+      if (*to < *from) {
+        bad = error(400, "to is before from");
+        return;
+      }
+      periods = periods_overlapping(*from, std::min(*to, as_of), *granularity);
+      if (periods.size() > 240) {
+        bad = error(400, "too many periods: narrow from..to");
+        return;
+      }
+      now = p.series(*id, periods);
+    });
+    if (bad.status != 200) return bad;
+    const auto published = tt->revisions(unit, periods, lag, as_of, now_ms());
+    return {200, "application/json", api::revisions_json(unit, *granularity, lag, now, published)};
+  }
+
   // GET /report/{unit}?month=YYYY-MM: the monthly unit report, from the live figures.
   http::Response unit_report(const http::Request& req) {
     const std::string unit = http::percent_decode(req.path.substr(std::string_view("/report/").size()));
@@ -264,7 +393,7 @@ struct Serving::Impl {
       month = report::parse_month(month_text);
       if (!month) return error(400, "month must be YYYY-MM, got \"" + month_text + "\"");
     }
-    return from_projection([&](const Projection& p) -> http::Response {
+    return from_view(req.query, [&](const Projection& p) -> http::Response {
       const auto id = p.find_unit(unit);
       if (!id) return error(404, "no unit \"" + unit + "\"");
       const report::Month m = month.value_or(report::last_complete_month(p.as_of()));
@@ -309,9 +438,11 @@ struct Serving::Impl {
   }
 
   // Renders an answer from the projection (figures current, shared lock held).
-  http::Response from_projection(const std::function<http::Response(const Projection&)>& render) {
+  http::Response from_view(const std::string& query, const std::function<http::Response(const Projection&)>& render) {
+    auto view = view_of(query);
+    if (auto* bad = std::get_if<http::Response>(&view)) return std::move(*bad);
     http::Response r;
-    source.read_projection([&](const Projection& p, std::uint64_t) { r = render(p); });
+    read(std::get<View>(view), [&](const Projection& p, std::optional<std::uint64_t>) { r = render(p); });
     return r;
   }
 
@@ -336,24 +467,31 @@ struct Serving::Impl {
     }
     if (req.path == "/metrics") return metrics_text();
     if (req.path == "/api/v1/status") return status_json();
-    if (req.path == "/api/v1/units") return from_projection([](const Projection& p) { return api::units(p); });
+    if (req.path == "/api/v1/units") return from_view(req.query, [](const Projection& p) { return api::units(p); });
     static constexpr std::string_view kUnits = "/api/v1/units/";
     static constexpr std::string_view kSeries = "/series";
+    static constexpr std::string_view kRevisions = "/revisions";
+    if (req.path.starts_with(kUnits) && req.path.ends_with(kRevisions) &&
+        req.path.size() > kUnits.size() + kRevisions.size()) {
+      return revisions(
+          http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kRevisions.size())),
+          req.query);
+    }
     static constexpr std::string_view kFollowups = "/followups";
     if (req.path.starts_with(kUnits) && req.path.ends_with(kFollowups) &&
         req.path.size() > kUnits.size() + kFollowups.size()) {
       const std::string unit =
           http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kFollowups.size()));
-      return from_projection([&](const Projection& p) { return api::followups(p, unit, req.query); });
+      return from_view(req.query, [&](const Projection& p) { return api::followups(p, unit, req.query); });
     }
     if (req.path.starts_with(kUnits) && req.path.ends_with(kSeries) &&
         req.path.size() > kUnits.size() + kSeries.size()) {
       const std::string unit =
           http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
-      return from_projection([&](const Projection& p) { return api::series(p, unit, req.query); });
+      return from_view(req.query, [&](const Projection& p) { return api::series(p, unit, req.query); });
     }
     if (req.path == "/api/v1/measures") {
-      return from_projection([&](const Projection& p) { return api::measures(p, req.query); });
+      return from_view(req.query, [&](const Projection& p) { return api::measures(p, req.query); });
     }
     if (req.path == "/api/v1/evaluations") return evaluations_list(req);
     static constexpr std::string_view kMeasures = "/api/v1/measures/";

@@ -18,6 +18,8 @@
 
 namespace naervaer {
 
+class TimeTravel;
+
 struct PartitionStatus {
   std::int32_t partition = 0;
   std::int64_t next_offset = 0;
@@ -46,6 +48,8 @@ class ServingSource {
   // Calls `read` with the projection, its figures current, under its shared lock, and its
   // generation: a number that changes whenever the projection does (for caches).
   virtual void read_projection(const std::function<void(const Projection&, std::uint64_t generation)>& read) = 0;
+  // Answers as known at an earlier time (DOMAIN.md §14), or null where not served.
+  virtual TimeTravel* time_travel() = 0;
 };
 
 struct ServingOptions {

@@ -278,6 +278,64 @@ for line in open(f"{work}/metrics.txt"):
     assert not (m and m.group(1) in masked), f"masked unit exported: {line}"
 PY
 
+step "as known at (DOMAIN.md §14): every figure endpoint against a from-scratch fold of the journal"
+sleep 1.5  # the last events reach the journal with the next checkpoint
+"$bin" journal --state "$work/state" >"$work/journal_live.jsonl" 2>/dev/null || fail "journal beside the aggregator"
+# Times in UTC and in other offsets, before the first event, between events, at the end.
+for T in 2024-01-01T00:00:00Z 2025-03-31T23:59:59+02:00 2025-11-15T12:00:00-05:00 2026-06-30T23:59:59+02:00 \
+         2026-11-21T10:00:00Z; do
+  q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$T")
+  curl -sf "http://$HTTP/api/v1/units?known_at=$q" >"$work/known_units.json" || fail "units known_at=$T"
+  "$bin" replay --from-file "$work/journal_live.jsonl" --known-at "$T" >"$work/replayed_units.json" 2>/dev/null ||
+    fail "replay --known-at $T"
+  python3 -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:3]); assert a == b, sys.argv[3]' \
+    "$work/known_units.json" "$work/replayed_units.json" "$T" || fail "/api/v1/units?known_at=$T differs from a fold of the events recorded by then"
+done
+code() { curl -s -o /dev/null -w '%{http_code}' "http://$HTTP$1"; }
+[[ $(code "/api/v1/units?known_at=2030-01-01T00:00:00Z") == 400 ]] || fail "a future known_at"
+[[ $(code "/api/v1/units?known_at=2026-01-01") == 400 ]] || fail "known_at without a time"
+[[ $(code "/api/v1/units?as_of=2026-02-30") == 400 ]] || fail "as_of=2026-02-30"
+[[ $(code "/api/v1/units?as_of=2027-01-01") == 400 ]] || fail "as_of after today"
+python3 - "$HTTP" <<'PY' || fail "as known at: series, measures, follow-ups and revisions"
+import json, sys, urllib.parse, urllib.request
+http = sys.argv[1]
+get = lambda p: json.load(urllib.request.urlopen(f"http://{http}{p}", timeout=60))
+T = urllib.parse.quote("2026-03-31T23:59:59+02:00", safe="")
+# Every figure endpoint takes known_at, with its own date as the as-of date.
+assert get(f"/api/v1/units/kommune/series?granularity=month&from=2026-01-01&to=2026-03-31&known_at={T}")["points"]
+assert get(f"/api/v1/measures?known_at={T}")["as_of"] == "2026-03-31"
+assert get(f"/api/v1/units/kommune/followups?known_at={T}")["to"] == "2026-03-31"
+assert get(f"/api/v1/evaluations?known_at={T}")["as_of"] == "2026-03-31"
+# Revisions: first published (as known at 23:59:59 UTC on the month's end + 7 days) and
+# now; each equal to the series asked as known then, and the difference.
+rev = get("/api/v1/units/kommune/revisions?granularity=month&from=2025-12-01&to=2026-10-31&lag_days=7")
+assert rev["lag_days"] == 7 and len(rev["points"]) == 11, rev
+live = {p["period_start"]: p for p in get("/api/v1/units/kommune/series?granularity=month&from=2025-12-01&to=2026-10-31")["points"]}
+moved = 0
+for p in rev["points"]:
+    pub = p["published_on"]
+    then = get(f"/api/v1/units/kommune/series?granularity=month&from={p['period_start']}&to={p['period_end']}"
+               f"&known_at={pub}T23:59:59Z")["points"][0]
+    assert abs(p["published_absence_percent"] - then["absence_percent"]) < 1e-9, (p, then)
+    assert abs(p["absence_percent"] - live[p["period_start"]]["absence_percent"]) < 1e-9, p
+    assert abs(p["revision"] - (p["absence_percent"] - p["published_absence_percent"])) < 1e-9, p
+    moved += p["revision"] != 0
+assert moved > 0, "no month was revised: the generator registers absences late"
+print(f"as known at: 5 times equal a fold of the journal; {moved} of 11 months revised after publication")
+PY
+
+step "naervaer replay --state --known-at --listen serves the same API as known at then"
+RHTTP=127.0.0.1:$(port)
+"$bin" replay --state "$work/state" --known-at 2026-06-30T23:59:59+02:00 --listen "$RHTTP" 2>"$work/replay.err" &
+pids+=($!)
+for _ in $(seq 100); do curl -sf -o /dev/null "http://$RHTTP/readyz" && break; sleep 0.1; done
+q=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("2026-06-30T23:59:59+02:00", safe=""))')
+cmp <(curl -sf "http://$RHTTP/api/v1/units") <(curl -sf "http://$HTTP/api/v1/units?known_at=$q") ||
+  fail "replay --listen answers otherwise than the aggregator as known at then"
+curl -sf -o "$work/replay_page.html" "http://$RHTTP/" && grep -q "<title>" "$work/replay_page.html" ||
+  fail "replay --listen serves no page"
+kill -TERM "${pids[-1]}"
+
 step "SIGTERM: finish the checkpoint, leave the group, exit 0"
 kill -TERM "$agg"
 status=0
