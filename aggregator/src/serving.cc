@@ -438,11 +438,35 @@ struct Serving::Impl {
   }
 
   // Renders an answer from the projection (figures current, shared lock held).
-  http::Response from_view(const std::string& query, const std::function<http::Response(const Projection&)>& render) {
+  // Answers about the past do not change: kept by request (path and query) as long as the
+  // projection they were rendered from is the one TimeTravel keeps.
+  struct PastAnswer {
+    std::weak_ptr<const Projection> from;
+    http::Response response;
+  };
+  std::mutex past_mutex;
+  std::map<std::string, PastAnswer> past_answers;
+  static constexpr std::size_t kMostPastAnswers = 128;
+
+  http::Response from_view(const std::string& query, const std::function<http::Response(const Projection&)>& render,
+                           const std::string& path = {}) {
     auto view = view_of(query);
     if (auto* bad = std::get_if<http::Response>(&view)) return std::move(*bad);
+    const View& v = std::get<View>(view);
+    const std::string key = path + "?" + query;
+    if (v.past && !path.empty()) {
+      std::lock_guard lock(past_mutex);
+      if (auto it = past_answers.find(key); it != past_answers.end() && it->second.from.lock() == v.past) {
+        return it->second.response;
+      }
+    }
     http::Response r;
-    read(std::get<View>(view), [&](const Projection& p, std::optional<std::uint64_t>) { r = render(p); });
+    read(v, [&](const Projection& p, std::optional<std::uint64_t>) { r = render(p); });
+    if (v.past && !path.empty() && r.status == 200) {
+      std::lock_guard lock(past_mutex);
+      std::erase_if(past_answers, [](const auto& kv) { return kv.second.from.expired(); });
+      if (past_answers.size() < kMostPastAnswers) past_answers[key] = PastAnswer{v.past, r};
+    }
     return r;
   }
 
@@ -467,7 +491,9 @@ struct Serving::Impl {
     }
     if (req.path == "/metrics") return metrics_text();
     if (req.path == "/api/v1/status") return status_json();
-    if (req.path == "/api/v1/units") return from_view(req.query, [](const Projection& p) { return api::units(p); });
+    if (req.path == "/api/v1/units")
+      return from_view(
+          req.query, [](const Projection& p) { return api::units(p); }, req.path);
     static constexpr std::string_view kUnits = "/api/v1/units/";
     static constexpr std::string_view kSeries = "/series";
     static constexpr std::string_view kRevisions = "/revisions";
@@ -482,16 +508,19 @@ struct Serving::Impl {
         req.path.size() > kUnits.size() + kFollowups.size()) {
       const std::string unit =
           http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kFollowups.size()));
-      return from_view(req.query, [&](const Projection& p) { return api::followups(p, unit, req.query); });
+      return from_view(
+          req.query, [&](const Projection& p) { return api::followups(p, unit, req.query); }, req.path);
     }
     if (req.path.starts_with(kUnits) && req.path.ends_with(kSeries) &&
         req.path.size() > kUnits.size() + kSeries.size()) {
       const std::string unit =
           http::percent_decode(req.path.substr(kUnits.size(), req.path.size() - kUnits.size() - kSeries.size()));
-      return from_view(req.query, [&](const Projection& p) { return api::series(p, unit, req.query); });
+      return from_view(
+          req.query, [&](const Projection& p) { return api::series(p, unit, req.query); }, req.path);
     }
     if (req.path == "/api/v1/measures") {
-      return from_view(req.query, [&](const Projection& p) { return api::measures(p, req.query); });
+      return from_view(
+          req.query, [&](const Projection& p) { return api::measures(p, req.query); }, req.path);
     }
     if (req.path == "/api/v1/evaluations") return evaluations_list(req);
     static constexpr std::string_view kMeasures = "/api/v1/measures/";

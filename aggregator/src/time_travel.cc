@@ -1,10 +1,15 @@
 #include "time_travel.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
 #include <deque>
 #include <functional>
 #include <future>
@@ -50,7 +55,11 @@ struct TimeTravel::Impl {
   bool stopping = false;
 
   void work() {
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+    // SCHED_IDLE: runs only on a core nothing else wants (falls back to nice 19).
+    sched_param idle{};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0) {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+    }
     for (;;) {
       std::function<void()> job;
       {
@@ -140,13 +149,16 @@ struct TimeTravel::Impl {
     for (Entry& e : cache) {
       if (e.key == key) e.bytes = bytes;
     }
-    // Drop the least recently used beyond the limits; readers keep theirs alive meanwhile.
+    // Drop the least recently used beyond the limits, and under memory pressure (the kept
+    // projections may take at most half of what the system has available); readers keep
+    // theirs alive meanwhile.
+    const std::uint64_t budget = std::min(o.cache_bytes, available_memory_bytes() / 2 + total_bytes_locked());
     std::uint64_t total = 0;
     std::size_t n = 0;
     for (auto it = cache.begin(); it != cache.end();) {
       total += it->bytes;
       ++n;
-      if (n > 1 && (n > o.cache_entries || total > o.cache_bytes)) {
+      if (n > 1 && (n > o.cache_entries || total > budget)) {
         total -= it->bytes;
         --n;
         it = cache.erase(it);
@@ -154,6 +166,30 @@ struct TimeTravel::Impl {
         ++it;
       }
     }
+  }
+
+  std::uint64_t total_bytes_locked() const {
+    std::uint64_t total = 0;
+    for (const Entry& e : cache) total += e.bytes;
+    return total;
+  }
+
+  // MemAvailable of /proc/meminfo (the kernel's estimate of what can be allocated without
+  // swapping); unknown: no limit from it.
+  static std::uint64_t available_memory_bytes() {
+    std::FILE* f = std::fopen("/proc/meminfo", "r");
+    if (!f) return UINT64_MAX / 4;
+    char line[256];
+    std::uint64_t kib = 0;
+    while (std::fgets(line, sizeof line, f)) {
+      static constexpr std::string_view kKey = "MemAvailable:";
+      if (std::string_view(line).starts_with(kKey)) {
+        kib = std::strtoull(line + kKey.size(), nullptr, 10);
+        break;
+      }
+    }
+    std::fclose(f);
+    return kib == 0 ? UINT64_MAX / 4 : kib * 1024;
   }
 
   void forget(const std::string& key) {
