@@ -367,6 +367,29 @@ chrome --dump-dom "$BASE/?window=30d&unit=$(urlq "$EVIL_ID")" >"$work/dom_30d.ht
 python3 "$work/check_page.py" "$work/dom_30d.html" "$work/units.json" 30d "$EVIL_ID" \
   "$work/series_evil.json" "$EVIL_ID" || fail "the page with window=30d"
 
+step "rendered: the whole page as known at the end of 2026-06-30, and the revisions of $OVER"
+offset=$(date +%:z)  # the browser's offset on that day: the machine's (CI runs in UTC)
+KQ=$(urlq "2026-06-30T23:59:59$offset")
+curl -sf "http://$HTTP/api/v1/units?known_at=$KQ" >"$work/units_known.json"
+curl -sf "http://$HTTP/api/v1/units/$(urlq "$OVER")/series?granularity=month&from=2024-07-01&to=2026-06-30&known_at=$KQ" \
+  >"$work/series_known.json"
+chrome --dump-dom "$BASE/?known_at=2026-06-30&unit=$(urlq "$OVER")" >"$work/dom_known.html" ||
+  fail "chromium: $(tail -3 "$work/chromium.err")"
+grep -q 'data-known-at="2026-06-30"' "$work/dom_known.html" || fail "the page does not say it shows 2026-06-30"
+grep -q 'id="as-of-date" datetime="2026-06-30"' "$work/dom_known.html" || fail "the as-of date is not 2026-06-30"
+python3 "$work/check_page.py" "$work/dom_known.html" "$work/units_known.json" last_4q "$OVER" \
+  "$work/series_known.json" "$EVIL_ID" || fail "the page as known at 2026-06-30 (DOM in $work/dom_known.html)"
+curl -sf "http://$HTTP/api/v1/units/$(urlq "$OVER")/revisions?granularity=month&lag_days=7" >"$work/revisions.json"
+python3 - "$work/dom_known.html" "$work/revisions.json" <<'PY' || fail "the revisions chart differs from the API"
+import json, re, sys
+dom, rev = open(sys.argv[1], encoding="utf-8").read(), json.load(open(sys.argv[2]))["points"]
+for cls, key in (("published", "published_absence_percent"), ("now", "absence_percent")):
+    m = re.search(rf'<path class="{cls}"[^>]*data-points="(\d+)"', dom)
+    want = sum(1 for p in rev if p[key] is not None)
+    assert m and int(m.group(1)) == want, (cls, m and m.group(1), want)
+print(f"revisions: {len(rev)} months, {sum(1 for p in rev if p['revision'])} revised")
+PY
+
 step "rendered: an unknown unit in the address shows the API's 404 in the error banner"
 chrome --dump-dom "$BASE/#unit=no-such-unit" >"$work/dom_error.html" || fail "chromium: $(tail -3 "$work/chromium.err")"
 python3 - "$work/dom_error.html" <<'PY' || fail "no visible error banner for an unknown unit"
