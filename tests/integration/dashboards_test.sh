@@ -282,7 +282,8 @@ with open(sys.argv[2], "w") as out:
 infinity = [q for q in queries if q["kind"] == "infinity"]
 for q in infinity:
     if not re.fullmatch(r"/api/v1/units(/[\w%.-]+/series\?granularity=month&from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d)?"
-                        r"|/api/v1/(measures|evaluations)(\?unit=[\w%.-]+)?", q["query"]):
+                        r"|/api/v1/(measures|evaluations)(\?unit=[\w%.-]+)?"
+                        r"|/api/v1/units/[\w%.-]+/revisions\?granularity=month&lag_days=7", q["query"]):
         errors.append(f"{q['dashboard']}: {q['panel']} ({q['ref']}): unexpected API URL {q['query']}")
 if errors:
     print(*errors, sep="\n")
