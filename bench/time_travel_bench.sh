@@ -20,14 +20,14 @@ echo "== a municipality of $employees employees over $years years, and two batch
 "$bin" generate --employees "$employees" --from "$from" --to "$TODAY" --seed 1 --with-key -o "$work/events.txt" 2>/dev/null
 # The batches: other municipalities' events (other ids) of the last two years, equal in size.
 batch_employees=$employees
-for b in 2 3; do
+for b in 2 3 4; do
   "$bin" generate --employees "$batch_employees" --from 2024-01-01 --to "$TODAY" --seed $b --with-key \
     -o "$work/batch$b.txt" 2>/dev/null
 done
-n=$(( $(wc -l <"$work/batch2.txt") < $(wc -l <"$work/batch3.txt") ? $(wc -l <"$work/batch2.txt") : $(wc -l <"$work/batch3.txt") ))
-head -n "$n" "$work/batch2.txt" >"$work/b2.txt"
-head -n "$n" "$work/batch3.txt" >"$work/b3.txt"
-echo "$(wc -l <"$work/events.txt") events, then 2 x $n"
+n=$(wc -l <"$work/batch2.txt")
+for b in 3 4; do (( $(wc -l <"$work/batch$b.txt") < n )) && n=$(wc -l <"$work/batch$b.txt"); done
+for b in 2 3 4; do head -n "$n" "$work/batch$b.txt" >"$work/b$b.txt"; done
+echo "$(wc -l <"$work/events.txt") events, then 3 x $n"
 start_broker "${PARTITIONS:-64}"
 kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -X linger.ms=50 -l "$work/events.txt"
 
@@ -86,7 +86,9 @@ for unit in ("helse-3", "kommune"):
 PY
 echo "memory: RSS $rss_before MiB before, $(rss) MiB with two projections kept"
 
-echo "== live ingestion alone, then while as-known-at answers are folded"
+# The state grows with each batch (and RocksDB compacts): the batch with folds running is
+# compared with the mean of one alone before it and one alone after it.
+echo "== live ingestion alone, while as-known-at answers are folded, and alone again"
 base=$(mark)
 t0=$(date +%s.%N)
 kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -X linger.ms=50 -l "$work/b2.txt"
@@ -114,9 +116,16 @@ kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -X linger.ms=50 -l "$work/b3
 busy=$(taken "$base" "$n" "$t0")
 kill "$asker" 2>/dev/null || true
 asked=$(tail -1 "$work/asking.txt")
+sleep 3  # the last fold ends (it was asked before the kill)
+base=$(mark)
+t0=$(date +%s.%N)
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -X linger.ms=50 -l "$work/b4.txt"
+after=$(taken "$base" "$n" "$t0")
 python3 -c "
 import sys
-n, alone, busy, asked = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-print(f'{n} events alone in {alone:.2f} s ({n / alone:.0f}/s); with as-known-at folds running ({asked} answered) in '
-      f'{busy:.2f} s ({n / busy:.0f}/s): {alone / busy:.2f} of the rate (target >= 0.9)')
-" "$n" "$alone" "$busy" "$asked"
+n, alone, busy, after, asked = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+mean = (n / alone + n / after) / 2
+print(f'{n} events alone {alone:.2f} s ({n / alone:.0f}/s), with as-known-at folds running ({asked or 0} answered meanwhile) '
+      f'{busy:.2f} s ({n / busy:.0f}/s), alone again {after:.2f} s ({n / after:.0f}/s): '
+      f'{n / busy / mean:.2f} of the rate alone (target >= 0.9)')
+" "$n" "$alone" "$busy" "$after" "$asked"
