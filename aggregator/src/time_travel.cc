@@ -9,13 +9,13 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <string_view>
 #include <deque>
 #include <functional>
 #include <future>
 #include <list>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
