@@ -7,25 +7,14 @@
 #include <system_error>
 
 #include "evaluate_command.h"
+#include "http_server.h"
 #include "state_view.h"
 
 namespace naervaer {
 
 std::string file_name_of(const std::string& unit_id) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : unit_id) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || (c == '.' && !out.empty());
-    if (keep) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
+  std::string out = http::percent_encode(unit_id);
+  if (out.starts_with(".")) out.replace(0, 1, "%2E");  // never a hidden file, nor . or ..
   return out;
 }
 

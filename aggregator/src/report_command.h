@@ -29,7 +29,7 @@ struct ReportCommandOptions {
 // Throws std::runtime_error when the state cannot be opened or a file cannot be written.
 int run_report(const ReportCommandOptions& options);
 
-// A unit id as a file name: letters, digits, '-', '_' and '.' kept, anything else %XX.
+// A unit id as a file name: percent-encoded as a URL's path segment, a leading '.' too.
 std::string file_name_of(const std::string& unit_id);
 
 }  // namespace naervaer

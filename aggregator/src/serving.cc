@@ -25,23 +25,6 @@ namespace naervaer {
 
 namespace {
 
-// A path segment as a URL carries it: unreserved characters as they are, the rest %XX.
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
 std::string random_id() {
   std::random_device device;
   std::uniform_int_distribution<std::uint64_t> bits;
@@ -231,8 +214,8 @@ struct Serving::Impl {
       std::string body;
     };
     std::vector<Answer> answers{{"this instance", std::move(own.body)}};
-    const std::string path =
-        "/api/v1/measures/" + percent_encode(measure_id) + "/evaluation/sums" + (query.empty() ? "" : "?" + query);
+    const std::string path = "/api/v1/measures/" + http::percent_encode(measure_id) + "/evaluation/sums" +
+                             (query.empty() ? "" : "?" + query);
     for (const std::string& peer : serving_options.peers) {
       http::ClientResponse got = http::get(peer + path, serving_options.peer_deadline);
       if (got.status == 0) return fail(502, "peer " + peer + " did not answer: " + got.error);
@@ -303,7 +286,7 @@ struct Serving::Impl {
     std::string query;
     for (const char* name : {"year", "known_at", "as_of"}) {
       const std::string value = http::query_param(req.query, name);
-      if (!value.empty()) query += (query.empty() ? "" : "&") + std::string(name) + "=" + percent_encode(value);
+      if (!value.empty()) query += (query.empty() ? "" : "&") + std::string(name) + "=" + http::percent_encode(value);
     }
     if (auto options = api::evaluation_options(query); std::holds_alternative<http::Response>(options)) {
       return std::get<http::Response>(std::move(options));
