@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -226,11 +227,21 @@ struct TimeTravel::Impl {
         }
       }
       std::unordered_set<std::string> persons;
+      bool everyone = true;  // the unit holds every unit there ever was: no person is left out
+      for (const auto& [parent, kids] : children) {
+        everyone = everyone && units.count(parent) > 0;
+        for (const std::string& k : kids) everyone = everyone && units.count(k) > 0;
+      }
       for (const auto& [employee, u] : employed) {
-        if (units.count(u)) persons.insert(employee);
+        if (units.count(u)) {
+          persons.insert(employee);
+        } else {
+          everyone = false;
+        }
       }
       // Pass 2: those persons' events and every reference event, in consumed order.
       std::vector<ConsumedEvent> events;
+      events.reserve(everyone ? state.journal_size() : persons.size() * 64);
       std::uint64_t sequence = 0;
       state.replay([&](std::int32_t, std::string_view entry) {
         auto d = decode_stored(entry, decoder);
@@ -239,7 +250,9 @@ struct TimeTravel::Impl {
           const EventType t = e->type();
           const bool reference = t == EventType::kUnitRegistered || t == EventType::kTargetSet ||
                                  t == EventType::kMeasureSet || t == EventType::kMeasureCancelled;
-          if (reference || persons.count(std::string(e->entity_key()))) events.push_back({sequence, std::move(*e)});
+          if (everyone || reference || persons.count(std::string(e->entity_key()))) {
+            events.push_back({sequence, std::move(*e)});
+          }
         }
         return true;
       });

@@ -1,42 +1,66 @@
 #include "naervaer/projections/known_at.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <stdexcept>
+#include <type_traits>
+
+#include "hash128_map.h"
 
 namespace naervaer {
 
-std::string written_entity(const Event& e) {
+namespace {
+
+// The same as written_entity, into a buffer that keeps its memory from call to call.
+void write_entity(const Event& e, std::string& out) {
   static constexpr char kSep = '\x1f';
-  struct Visitor {
-    std::string operator()(const UnitRegistered& x) const { return std::string("u") + kSep + x.unit; }
-    std::string operator()(const TargetSet& x) const {
-      return std::string("t") + kSep + x.unit + kSep + std::to_string(x.year);
-    }
-    std::string operator()(const EmploymentSet& x) const {
-      return std::string("m") + kSep + x.employee + kSep + x.employment_id;
-    }
-    std::string operator()(const EmploymentCancelled& x) const {
-      return std::string("m") + kSep + x.employee + kSep + x.employment_id;
-    }
-    std::string operator()(const AbsenceSet& x) const {
-      return std::string("a") + kSep + x.employee + kSep + x.absence_id;
-    }
-    std::string operator()(const AbsenceCancelled& x) const {
-      return std::string("a") + kSep + x.employee + kSep + x.absence_id;
-    }
-    std::string operator()(const MeasureSet& x) const { return std::string("M") + kSep + x.measure_id; }
-    std::string operator()(const MeasureCancelled& x) const { return std::string("M") + kSep + x.measure_id; }
-    std::string operator()(const FollowupRecorded&) const { return {}; }
+  out.clear();
+  const auto put = [&](char tag, std::initializer_list<std::string_view> parts) {
+    out.push_back(tag);
+    for (std::string_view part : parts) out.append(1, kSep).append(part);
   };
-  return std::visit(Visitor{}, e.body);
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, UnitRegistered>) {
+          put('u', {x.unit});
+        } else if constexpr (std::is_same_v<T, TargetSet>) {
+          put('t', {x.unit, std::to_string(x.year)});
+        } else if constexpr (std::is_same_v<T, EmploymentSet> || std::is_same_v<T, EmploymentCancelled>) {
+          put('m', {x.employee, x.employment_id});
+        } else if constexpr (std::is_same_v<T, AbsenceSet> || std::is_same_v<T, AbsenceCancelled>) {
+          put('a', {x.employee, x.absence_id});
+        } else if constexpr (std::is_same_v<T, MeasureSet> || std::is_same_v<T, MeasureCancelled>) {
+          put('M', {x.measure_id});
+        }
+      },
+      e.body);
+}
+
+}  // namespace
+
+std::string written_entity(const Event& e) {
+  std::string out;
+  write_entity(e, out);
+  return out;
+}
+
+std::size_t KnownAtFold::EntityHash::operator()(const std::pair<std::uint64_t, std::uint64_t>& k) const noexcept {
+  return static_cast<std::size_t>(k.first ^ (k.second * 0x9E3779B97F4A7C15ULL));
 }
 
 KnownAtFold::KnownAtFold(std::vector<ConsumedEvent> events, Date as_of, ProjectionOptions options)
     : events_(std::move(events)), projection_(as_of, options) {
-  std::sort(events_.begin(), events_.end(), [](const ConsumedEvent& a, const ConsumedEvent& b) {
-    return a.event.recorded_at_ms != b.event.recorded_at_ms ? a.event.recorded_at_ms < b.event.recorded_at_ms
-                                                            : a.sequence < b.sequence;
+  // Indices, not the events, are sorted: an event is a few hundred bytes.
+  order_.resize(events_.size());
+  for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
+  std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const Event& x = events_[a].event;
+    const Event& y = events_[b].event;
+    return x.recorded_at_ms != y.recorded_at_ms ? x.recorded_at_ms < y.recorded_at_ms
+                                                : events_[a].sequence < events_[b].sequence;
   });
+  newest_.reserve(events_.size() / 2);
   projection_.reserve_events(events_.size());
   projection_.defer_figures();  // each person's figures once per advance, not once per event
 }
@@ -45,11 +69,16 @@ void KnownAtFold::advance_to(std::int64_t known_at_ms) {
   if (known_at_ms < known_at_ms_) throw std::invalid_argument("KnownAtFold: times must not decrease");
   known_at_ms_ = known_at_ms;
   if (!projection_.figures_deferred()) projection_.defer_figures();
-  for (; next_ < events_.size() && events_[next_].event.recorded_at_ms <= known_at_ms; ++next_) {
-    const ConsumedEvent& e = events_[next_];
-    const std::string entity = written_entity(e.event);
+  for (; next_ < order_.size() && events_[order_[next_]].event.recorded_at_ms <= known_at_ms; ++next_) {
+    const std::uint32_t index = order_[next_];
+    const ConsumedEvent& e = events_[index];
+    write_entity(e.event, entity_);
+    const std::string& entity = entity_;
     if (!entity.empty()) {
-      auto [it, first] = newest_.try_emplace(entity, next_);
+      // The entity by a 128-bit hash of its name: two entities sharing one are as likely as
+      // two persons sharing a pseudonym.
+      const detail::Key128 k = detail::Key128::of(entity);
+      auto [it, first] = newest_.try_emplace({k.a, k.b}, index);
       if (!first) {
         const ConsumedEvent& newest = events_[it->second];
         if (e.sequence < newest.sequence) {
@@ -64,7 +93,7 @@ void KnownAtFold::advance_to(std::int64_t known_at_ms) {
           ++overwritten_;
           continue;
         }
-        it->second = next_;
+        it->second = index;
       }
     }
     (void)projection_.apply(e.event);

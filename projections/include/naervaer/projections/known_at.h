@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "naervaer/projections/projection.h"
@@ -47,12 +48,18 @@ class KnownAtFold {
   [[nodiscard]] std::uint64_t overwritten() const noexcept { return overwritten_; }
 
  private:
+  struct EntityHash {
+    std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& k) const noexcept;
+  };
   std::vector<ConsumedEvent> events_;
-  std::size_t next_ = 0;
+  std::vector<std::uint32_t> order_;  // events_ by (recorded_at, sequence)
+  std::size_t next_ = 0;              // in order_
   std::int64_t known_at_ms_ = INT64_MIN;
   Projection projection_;
-  std::unordered_map<std::string, std::size_t> newest_;  // entity -> index in events_ of its last write
+  // The entity (a 128-bit hash of written_entity) -> index in events_ of its last write.
+  std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t, EntityHash> newest_;
   std::uint64_t reapplied_ = 0;
+  std::string entity_;  // written_entity's buffer
   std::uint64_t applied_ = 0;
   std::uint64_t overwritten_ = 0;
 };
