@@ -253,6 +253,61 @@ struct Service::Impl final : ServingSource {
     undecodable = &events_total.Add({{"type", "undecodable"}, {"outcome", "rejected"}});
   }
 
+  // The counters as they stand, for the checkpoint that carries the offsets they belong to:
+  // restored on start, a message re-consumed after a crash is counted once (text lines
+  // "name value", so that a version with more types or reasons reads an older one).
+  std::string counters_text() const {
+    std::string out;
+    const auto line = [&](const std::string& name, double v) {
+      out.append(name).append(" ").append(std::to_string(static_cast<std::uint64_t>(v))).append("\n");
+    };
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        line("events/" + std::string(to_string(static_cast<EventType>(t))) + "/" +
+                 std::string(to_string(static_cast<Outcome>(k))),
+             event_counters[t][k]->Value());
+      }
+    }
+    for (std::size_t r = 0; r < kReasonCount; ++r) {
+      line("rejects/" + std::string(reason_code(static_cast<Reason>(r))), reject_counters[r]->Value());
+    }
+    line("undecodable", undecodable->Value());
+    line("duplicates", static_cast<double>(duplicates.load()));
+    line("rejected", static_cast<double>(rejected.load()));
+    return out;
+  }
+
+  void restore_counters(const std::string& text) {
+    std::map<std::string, std::uint64_t> stored;
+    std::size_t at = 0;
+    while (at < text.size()) {
+      const std::size_t end = std::min(text.find('\n', at), text.size());
+      const std::string_view line(text.data() + at, end - at);
+      const std::size_t space = line.rfind(' ');
+      if (space != std::string_view::npos) {
+        stored[std::string(line.substr(0, space))] =
+            std::strtoull(std::string(line.substr(space + 1)).c_str(), nullptr, 10);
+      }
+      at = end + 1;
+    }
+    const auto get = [&](const std::string& name) {
+      const auto it = stored.find(name);
+      return it == stored.end() ? 0.0 : static_cast<double>(it->second);
+    };
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        event_counters[t][k]->Increment(get("events/" + std::string(to_string(static_cast<EventType>(t))) + "/" +
+                                            std::string(to_string(static_cast<Outcome>(k)))));
+      }
+    }
+    for (std::size_t r = 0; r < kReasonCount; ++r) {
+      reject_counters[r]->Increment(get("rejects/" + std::string(reason_code(static_cast<Reason>(r)))));
+    }
+    undecodable->Increment(get("undecodable"));
+    duplicates = static_cast<std::uint64_t>(get("duplicates"));
+    rejected = static_cast<std::uint64_t>(get("rejected"));
+  }
+
   void count(EventType type, Outcome outcome) {
     event_counters[static_cast<std::size_t>(type)][static_cast<std::size_t>(outcome)]->Increment();
   }
@@ -472,6 +527,7 @@ struct Service::Impl final : ServingSource {
     writer_cv.wait(lock, [&] { return !in_flight.has_value(); });
     if (write_failed.load()) return false;  // a later commit would skip the failed one's events
     if (pending_messages > 0) {
+      pending.counters = counters_text();
       in_flight = std::move(pending);
       pending = store::Checkpoint{};
       pending.journal = std::move(spare_journal);
@@ -793,6 +849,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.store = std::make_unique<store::StateStore>(m.o.state_dir, m.o.topic);
   m.rebuild_from_journal(nullptr);
   m.init_counters();
+  m.restore_counters(m.store->counters());
   m.past = std::make_unique<TimeTravel>(TimeTravelOptions{m.o.state_dir, m.o.topic, m.o.projection});
   m.serving = std::make_unique<Serving>(m, ServingOptions{peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet)});
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);

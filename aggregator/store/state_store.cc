@@ -100,6 +100,7 @@ void JournalSegment::append(std::int32_t partition, std::string_view event) {
 struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::string offset_prefix;
+  std::string counters_key;  // the checkpoint's counters of events by outcome
   std::string reference_prefix;
   std::string old_offset_prefix;  // before the binary journal: read, never written
   std::string old_reference_prefix;
@@ -150,6 +151,7 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   if (!st.ok()) throw std::runtime_error("cannot open state directory " + dir.string() + ": " + st.ToString());
   impl_->db.reset(db);
   impl_->offset_prefix = "o2/" + topic + "/";
+  impl_->counters_key = "c/" + topic;
   impl_->reference_prefix = "r2/" + topic + "/";
   impl_->old_offset_prefix = "o/" + topic + "/";
   impl_->old_reference_prefix = "r/" + topic + "/";
@@ -196,6 +198,9 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
       if (!s.ok()) return {false, s.ToString()};
     }
   }
+  if (!c.counters.empty()) {
+    if (rocksdb::Status s = batch.Put(impl_->counters_key, c.counters); !s.ok()) return {false, s.ToString()};
+  }
   if (rocksdb::Status s = batch.Put("m/seq", be64(seq) + be64(segment_seq + 1)); !s.ok()) return {false, s.ToString()};
   rocksdb::WriteOptions wo;
   wo.sync = true;  // a checkpoint survives a power cut, not only a crash
@@ -204,6 +209,12 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
   impl_->next_seq = seq;
   impl_->next_segment = segment_seq + 1;
   return {};
+}
+
+std::string StateStore::counters() const {
+  std::string value;
+  const rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->counters_key, &value);
+  return s.ok() ? value : std::string();
 }
 
 std::map<std::int32_t, std::int64_t> StateStore::next_offsets() const {

@@ -67,6 +67,10 @@ struct Checkpoint {
   JournalSegment journal;                                  // events applied since the last checkpoint
   std::map<std::int32_t, std::int64_t> next_offsets;       // group consumer, per partition
   std::map<std::int32_t, std::int64_t> reference_offsets;  // reference reader, per partition
+  // The aggregator's counters of events by outcome as they stand with these offsets (opaque
+  // to the store; empty: unchanged): written in the same batch, so that after a crash they
+  // count every message once, as the figures do.
+  std::string counters;
 };
 
 class StateStore {
@@ -87,6 +91,8 @@ class StateStore {
 
   [[nodiscard]] std::map<std::int32_t, std::int64_t> next_offsets() const;
   [[nodiscard]] std::map<std::int32_t, std::int64_t> reference_offsets() const;
+  // The counters of the last checkpoint (empty when none was written).
+  [[nodiscard]] std::string counters() const;
   [[nodiscard]] std::uint64_t journal_size() const noexcept;
   // Calls f for every journal entry in order; stops early when f returns false.
   void replay(const std::function<bool(std::int32_t partition, std::string_view event)>& f) const;

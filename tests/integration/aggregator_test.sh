@@ -67,6 +67,7 @@ half = len(valid) // 2
 with open(f"{work}/part1.txt", "w") as f: f.write("\n".join(lines[:half]) + "\n")
 with open(f"{work}/part2.txt", "w") as f: f.write("\n".join(lines[half:]) + "\n")
 with open(f"{work}/expected_rejects.txt", "w") as f: f.write("\n".join(sorted(r for r, _, _ in invalid)) + "\n")
+with open(f"{work}/invalid_lines.txt", "w") as f: f.write("\n".join(f"{k}\t{v}" for _, k, v in invalid) + "\n")
 PY
 
 step "produce the first half with kcat"
@@ -140,7 +141,20 @@ s = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}/api/v1/status"))
 distinct = len({json.loads(l)["event_id"] for l in open(f"{sys.argv[2]}/valid.jsonl")})
 # Every distinct valid event applied exactly once, whatever was repeated or re-consumed.
 assert s["events_applied"] == distinct, (s["events_applied"], distinct)
-print(f"{distinct} distinct events applied once")
+# The counters too, across the three crashes at failpoints and the kill -9: each message
+# on the topic counted once, as applied, duplicate or rejected.
+work = sys.argv[2]
+invalid = set(open(f"{work}/invalid_lines.txt").read().splitlines())
+sent = open(f"{work}/part1.txt").read().splitlines() + open(f"{work}/part2.txt").read().splitlines()
+rejected = sum(1 for line in sent if line in invalid)
+assert s["events_rejected"] == rejected, ("rejected", s["events_rejected"], rejected)
+assert s["events_applied"] + s["events_duplicate"] + s["events_rejected"] == len(sent), \
+    ("every message once", s["events_applied"], s["events_duplicate"], s["events_rejected"], len(sent))
+metrics = urllib.request.urlopen(f"http://{sys.argv[1]}/metrics").read().decode()
+total = sum(float(l.rsplit(" ", 1)[1]) for l in metrics.splitlines() if l.startswith("naervaer_events_total{"))
+assert total == len(sent), ("naervaer_events_total", total, len(sent))
+print(f"{distinct} distinct events applied once; {len(sent)} messages counted once each after the crashes "
+      f"({s['events_duplicate']} duplicates, {rejected} rejected)")
 PY
 
 step "bad parameters answer 400, an unknown unit 404"

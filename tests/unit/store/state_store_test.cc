@@ -74,6 +74,39 @@ TEST_F(StateStoreTest, CheckpointsReplayInOrderAfterReopen) {
   EXPECT_EQ(reopened.reference_offsets(), (std::map<std::int32_t, std::int64_t>{{7, 20}}));
 }
 
+// The counters travel with the offsets they belong to; a checkpoint without them keeps the
+// last; each topic has its own.
+TEST_F(StateStoreTest, CountersAreWrittenWithTheOffsetsAndKeptUntilTheNext) {
+  {
+    StateStore store(dir_, "events");
+    EXPECT_EQ(store.counters(), "");
+    Checkpoint c;
+    c.next_offsets[0] = 5;
+    c.counters = "duplicates 3\nrejected 1\n";
+    ASSERT_TRUE(store.commit(c).ok);
+    Checkpoint without;
+    without.next_offsets[0] = 6;
+    ASSERT_TRUE(store.commit(without).ok);
+  }
+  StateStore reopened(dir_, "events");
+  EXPECT_EQ(reopened.counters(), "duplicates 3\nrejected 1\n");
+  EXPECT_EQ(reopened.next_offsets(), (std::map<std::int32_t, std::int64_t>{{0, 6}}));
+  Checkpoint other;
+  other.counters = "duplicates 9\n";
+  ASSERT_TRUE(reopened.commit(other).ok);
+  EXPECT_EQ(reopened.counters(), "duplicates 9\n");
+}
+
+TEST_F(StateStoreTest, CountersOfOneTopicAreNotAnothers) {
+  {
+    StateStore a(dir_, "a");
+    Checkpoint c;
+    c.counters = "rejected 2\n";
+    ASSERT_TRUE(a.commit(c).ok);
+  }
+  EXPECT_EQ(StateStore(dir_, "b").counters(), "");
+}
+
 TEST_F(StateStoreTest, SegmentsAreStoredCompressed) {
   StateStore store(dir_, "events");
   Checkpoint c;
