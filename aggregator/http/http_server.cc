@@ -1,11 +1,16 @@
 #include "http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace naervaer::http {
@@ -17,44 +22,90 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Connections beyond this are closed at once: a scraper or a dashboard needs a few.
+// Open connections before idle ones are closed to make room: a scraper, a dashboard and a
+// page need a few; hundreds are idle or slow clients, and must not lock out a liveness probe.
 constexpr int kMaxSessions = 256;
+// A request's headers must arrive within this of the connection or of the previous answer.
+constexpr auto kFirstRequestTimeout = std::chrono::seconds(10);
+constexpr auto kKeepAliveTimeout = std::chrono::seconds(30);
+// Only GET and HEAD are served: a body beyond this is not read.
+constexpr std::uint32_t kMaxRequestBytes = 16 * 1024;
+
+class Session;
+
+// Every open session, and since when each has waited for a request (0: it is answering),
+// so that at the limit the longest-waiting ones are closed instead of refusing a new one.
+struct Registry {
+  std::mutex mutex;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Handler& handler, std::atomic<int>& open)
-      : stream_(std::move(socket)), handler_(handler), open_(open) {
+  Session(tcp::socket socket, const Handler& handler, std::atomic<int>& open, Registry& registry)
+      : stream_(std::move(socket)), handler_(handler), open_(open), registry_(registry) {
     ++open_;
   }
-  ~Session() { --open_; }
+  ~Session() {
+    --open_;
+    std::lock_guard lock(registry_.mutex);
+    registry_.sessions.erase(this);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  void start() { read(); }
+  void start() {
+    {
+      std::lock_guard lock(registry_.mutex);
+      registry_.sessions.emplace(this, weak_from_this());
+    }
+    read(kFirstRequestTimeout);
+  }
+
+  // Since when it has waited for a request, in steady-clock nanoseconds; 0 while answering.
+  [[nodiscard]] std::int64_t waiting_since() const noexcept { return waiting_since_.load(); }
+
+  // Closes the connection from any thread (on its own strand).
+  void close() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      self->stream_.socket().close(ignored);
+    });
+  }
 
  private:
-  void read() {
-    request_ = {};
-    stream_.expires_after(std::chrono::seconds(60));
-    bhttp::async_read(stream_, buffer_, request_,
+  void read(std::chrono::seconds timeout) {
+    request_.emplace();
+    request_->body_limit(kMaxRequestBytes);
+    request_->header_limit(kMaxRequestBytes);
+    waiting_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    stream_.expires_after(timeout);
+    bhttp::async_read(stream_, buffer_, *request_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
+    waiting_since_ = 0;
     if (ec) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
+    const auto& request = request_->get();
     Request req;
-    req.method = std::string(request_.method_string());
-    const std::string target(request_.target());
+    req.method = std::string(request.method_string());
+    const std::string target(request.target());
     const auto q = target.find('?');
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
     Response res;
-    if (request_.method() != bhttp::verb::get && request_.method() != bhttp::verb::head) {
-      res = Response{405, "application/json", R"({"error":"only GET is supported"})"};
+    if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
+      res =
+          Response{405, "application/json", R"({"error":"only GET and HEAD are supported"})", {{"Allow", "GET, HEAD"}}};
+    } else if (!valid_percent_encoding(target)) {
+      res =
+          Response{400, "application/json", R"({"error":"the request target has a % not followed by two hex digits"})"};
     } else {
       try {
         res = handler_(req);
@@ -63,24 +114,27 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     auto response = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status),
-                                                                          request_.version());
+                                                                          request.version());
     response->set(bhttp::field::server, "naervaer");
     response->set(bhttp::field::content_type, res.content_type);
     for (const auto& [name, value] : res.headers) response->set(name, value);
-    response->keep_alive(request_.keep_alive());
+    response->keep_alive(request.keep_alive());
     response->body() = std::move(res.body);
     response->prepare_payload();
-    if (request_.method() == bhttp::verb::head) response->body().clear();  // headers as for GET, no body
+    if (request.method() == bhttp::verb::head) response->body().clear();  // headers as for GET, no body
+    stream_.expires_after(std::chrono::seconds(60));                      // a client that reads nothing is let go
     bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code wec, std::size_t) {
-      if (!wec && response->keep_alive()) self->read();
+      if (!wec && response->keep_alive()) self->read(kKeepAliveTimeout);
     });
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  bhttp::request<bhttp::string_body> request_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> request_;
   const Handler& handler_;
   std::atomic<int>& open_;
+  Registry& registry_;
+  std::atomic<std::int64_t> waiting_since_{0};
 };
 
 }  // namespace
@@ -89,26 +143,40 @@ struct Server::Impl {
   // Declared before the io_context: sessions still queued in it are destroyed with it and
   // count themselves out on the way.
   std::atomic<int> sessions{0};
+  Registry registry;
   Handler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
   std::vector<std::thread> threads;
 
+  // Closes the sessions that have waited longest for a request (idle keep-alive or slow
+  // clients), a sixteenth of the limit at a time; sessions answering are never closed.
+  void make_room() {
+    std::vector<std::pair<std::int64_t, std::shared_ptr<Session>>> waiting;
+    {
+      std::lock_guard lock(registry.mutex);
+      for (const auto& [raw, weak] : registry.sessions) {
+        if (auto session = weak.lock(); session && session->waiting_since() > 0) {
+          waiting.emplace_back(session->waiting_since(), std::move(session));
+        }
+      }
+    }
+    std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < waiting.size() && i < kMaxSessions / 16; ++i) waiting[i].second->close();
+  }
+
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
-        if (sessions.load() < kMaxSessions) {
-          std::make_shared<Session>(std::move(socket), handler, sessions)->start();
-        } else {
-          beast::error_code ignored;
-          socket.close(ignored);
-        }
+        if (sessions.load() >= kMaxSessions) make_room();
+        std::make_shared<Session>(std::move(socket), handler, sessions, registry)->start();
         accept();
         return;
       }
-      // Out of file descriptors or similar: wait a little instead of spinning on accept.
+      // Out of file descriptors or similar: make room, and wait a little instead of spinning.
+      make_room();
       retry.expires_after(std::chrono::milliseconds(100));
       retry.async_wait([this](beast::error_code wec) {
         if (!wec) accept();
@@ -185,6 +253,16 @@ std::string percent_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+bool valid_percent_encoding(std::string_view s) {
+  const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') continue;
+    if (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2])) return false;
+    i += 2;
+  }
+  return true;
 }
 
 std::string percent_decode(std::string_view s, bool plus_is_space) {

@@ -56,6 +56,8 @@ class Server {
 std::string query_param(const std::string& query, const std::string& name);
 // Decodes %XX escapes (and '+' as a space when plus_is_space, as in a query).
 std::string percent_decode(std::string_view s, bool plus_is_space = false);
+// Whether every '%' is followed by two hex digits.
+bool valid_percent_encoding(std::string_view s);
 // Encodes all but the unreserved characters (letters, digits, '-', '_', '.', '~') as %XX: a
 // path segment or a query value.
 std::string percent_encode(std::string_view s);

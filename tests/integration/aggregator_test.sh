@@ -292,6 +292,38 @@ for line in open(f"{work}/metrics.txt"):
     assert not (m and m.group(1) in masked), f"masked unit exported: {line}"
 PY
 
+step "strangers: 400 idle and slow connections do not lock out /healthz; 405 says Allow; a bad % is 400"
+python3 - "$HTTP" <<'PY' || fail "the HTTP server does not stand up to idle and slow clients"
+import http.client, socket, sys, time, urllib.request
+host, port = sys.argv[1].split(":")
+conns = []
+for i in range(400):  # more than the server's 256 sessions
+    s = socket.create_connection((host, int(port)), timeout=5)
+    if i % 2: s.sendall(b"GET /healthz HTTP/1.1\r\nHo")  # half a header, never finished
+    conns.append(s)
+start = time.time()
+assert urllib.request.urlopen(f"http://{sys.argv[1]}/healthz", timeout=5).read() == b"ok\n"
+waited = time.time() - start
+assert waited < 2, f"/healthz took {waited:.1f} s behind idle connections"
+closed = 0
+for s in conns:  # the longest-waiting were closed to make room
+    s.settimeout(0.01)
+    try:
+        closed += s.recv(1) == b""
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+assert closed > 0, "no idle connection was closed"
+c = http.client.HTTPConnection(host, int(port), timeout=5)
+c.request("POST", "/api/v1/units")
+r = c.getresponse(); r.read()
+assert r.status == 405 and r.getheader("Allow") == "GET, HEAD", (r.status, r.getheader("Allow"))
+c.request("GET", "/api/v1/units/%zz/series")
+r = c.getresponse(); r.read()
+assert r.status == 400, r.status
+print(f"/healthz in {waited * 1000:.0f} ms behind 400 idle or slow connections ({closed} closed to make room)")
+PY
+
 step "as known at (DOMAIN.md §14): every figure endpoint against a from-scratch fold of the journal"
 sleep 1.5  # the last events reach the journal with the next checkpoint
 "$bin" journal --state "$work/state" >"$work/journal_live.jsonl" 2>/dev/null || fail "journal beside the aggregator"
