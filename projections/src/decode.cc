@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -197,12 +198,43 @@ struct EventDecoder::Impl {
       fail(Reason::kBadIdentifier, std::string(name(f)) + " must be 1 to 128 characters");
       return {};
     }
-    if (is_national_identity_number(s)) {
-      fail(Reason::kIdentityNumber,
-           std::string(name(f)) + " is a national identity number; pseudonymise it with `naervaer ingest`");
-      return {};
-    }
+    if (!checked_text(s, f, true)) return {};
     return std::string(s);
+  }
+
+  // Every text of an event: no identity number in any form, no bidirectional override (it
+  // makes a text display as another), and in an identifier no control character either (a
+  // name may hold a line break). A pseudonym of `naervaer ingest` ("p" and 16 hex digits)
+  // may hold any 11 digits by chance: only a whole identity number is refused there.
+  bool checked_text(std::string_view s, Field f, bool identifier) {
+    const bool pseudonym = s.size() == 17 && s[0] == 'p' && std::all_of(s.begin() + 1, s.end(), [](char c) {
+                             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                           });
+    if (pseudonym ? is_national_identity_number(s) : contains_national_identity_number(s)) {
+      fail(Reason::kIdentityNumber,
+           std::string(name(f)) + " holds a national identity number; pseudonymise it with `naervaer ingest`");
+      return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      const bool control =
+          identifier && (c < 0x20 || c == 0x7F ||
+                         (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                          static_cast<unsigned char>(s[i + 1]) <= 0x9F));
+      // U+202A-U+202E, U+2066-U+2069 (embeddings, overrides, isolates), U+200E/U+200F, U+061C.
+      const auto next = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+      const bool bidi = (c == 0xE2 && next(1) == 0x80 &&
+                         ((next(2) >= 0xAA && next(2) <= 0xAE) || next(2) == 0x8E || next(2) == 0x8F)) ||
+                        (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xA9) ||
+                        (c == 0xD8 && next(1) == 0x9C);
+      if (control || bidi) {
+        fail(Reason::kBadIdentifier, std::string(name(f)) +
+                                         " holds a control character or a bidirectional override (byte " +
+                                         std::to_string(i) + ")");
+        return false;
+      }
+    }
+    return true;
   }
 
   std::string req_id(Field f) {
@@ -222,6 +254,7 @@ struct EventDecoder::Impl {
       fail(Reason::kBadIdentifier, std::string(name(f)) + " must be 1 to 512 characters");
       return {};
     }
+    if (!checked_text(s, f, false)) return {};
     return std::string(s);
   }
 
@@ -478,6 +511,7 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view t) noexcept {
   if (t.size() < 20) return std::nullopt;
   const std::optional<Date> date = Date::parse_iso(t.substr(0, 10));
   if (!date || (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':') return std::nullopt;
+  if (!calendar::is_supported(*date)) return std::nullopt;  // year 0000 is no one's knowledge time
   auto two = [&](std::size_t pos) -> int {
     if (t[pos] < '0' || t[pos] > '9' || t[pos + 1] < '0' || t[pos + 1] > '9') return -1;
     return (t[pos] - '0') * 10 + (t[pos + 1] - '0');

@@ -1,5 +1,6 @@
 #include "naervaer/projections/event.h"
 
+#include <array>
 #include <type_traits>
 
 #include "hash.h"
@@ -185,19 +186,61 @@ bool is_national_identity_number(std::string_view s) noexcept {
   return k2 != 10 && k2 == d[10];
 }
 
-namespace {
-bool alnum(char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-}  // namespace
-
+// Runs of digits (ASCII or fullwidth) as people write an identity number: separated by
+// single spaces, no-break spaces, '-', '.' or '/' ("010190 10208", "01.01.90 10208"), or
+// inside a word ("fnr01019010208"). A run, or a part of it between separators, of exactly
+// 11 digits that passes the checksum is an identity number; a longer number is not.
 bool contains_national_identity_number(std::string_view text) noexcept {
-  for (std::size_t i = 0; i + 11 <= text.size(); ++i) {
-    if (i > 0 && alnum(text[i - 1])) continue;
-    if (i + 11 < text.size() && alnum(text[i + 11])) continue;
-    if (is_national_identity_number(text.substr(i, 11))) return true;
+  std::array<char, 11> run{};
+  std::array<char, 11> part{};
+  std::size_t run_n = 0, part_n = 0;  // digits so far (counted past 11: then too long)
+  bool after_separator = false;
+  bool found = false;
+  const auto end_part = [&] {
+    found = found || (part_n == 11 && is_national_identity_number(std::string_view(part.data(), 11)));
+    part_n = 0;
+  };
+  const auto end_run = [&] {
+    end_part();
+    found = found || (run_n == 11 && is_national_identity_number(std::string_view(run.data(), 11)));
+    run_n = 0;
+    after_separator = false;
+  };
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  for (std::size_t i = 0; i < text.size() && !found; ++i) {
+    int digit = -1;
+    bool separator = false;
+    const unsigned char c = byte(i);
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c == 0xEF && i + 2 < text.size() && byte(i + 1) == 0xBC && byte(i + 2) >= 0x90 && byte(i + 2) <= 0x99) {
+      digit = byte(i + 2) - 0x90;  // fullwidth ０-９
+      i += 2;
+    } else if (c == ' ' || c == '-' || c == '.' || c == '/') {
+      separator = true;
+    } else if (c == 0xC2 && i + 1 < text.size() && byte(i + 1) == 0xA0) {
+      separator = true;  // no-break space
+      i += 1;
+    } else if (c == 0xE2 && i + 2 < text.size() && byte(i + 1) == 0x80 &&
+               (byte(i + 2) == 0xAF || byte(i + 2) == 0x89 || byte(i + 2) == 0x8A)) {
+      separator = true;  // narrow no-break, thin and hair spaces
+      i += 2;
+    }
+    if (digit >= 0) {
+      if (after_separator) end_part();
+      after_separator = false;
+      if (run_n < 11) run[run_n] = static_cast<char>('0' + digit);
+      if (part_n < 11) part[part_n] = static_cast<char>('0' + digit);
+      ++run_n;
+      ++part_n;
+    } else if (separator && run_n > 0 && !after_separator) {
+      after_separator = true;
+    } else {
+      end_run();
+    }
   }
-  return false;
+  end_run();
+  return found;
 }
 
 std::string withhold_long_numbers(std::string_view text) {

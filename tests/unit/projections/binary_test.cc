@@ -40,8 +40,8 @@ std::vector<Event> every_shape() {
       f.make(FollowupRecorded{"p-1f3a", FollowupStep::kDialogueMeeting2, day("2010-05-03")}),
   };
   out.back().event_id = std::string(128, 'x');
-  out.front().recorded_at_ms = -1;  // before 1970
-  out[1].recorded_at_ms = 253402300799999;
+  out.front().recorded_at_ms = -1;        // before 1970
+  out[1].recorded_at_ms = 7258118399999;  // 2199-12-31T23:59:59.999Z: the last day supported
   return out;
 }
 

@@ -302,10 +302,44 @@ TEST(IdentityNumberTest, FoundWhereverItStandsAsAValue) {
   EXPECT_TRUE(contains_national_identity_number("01010112377"));
   EXPECT_TRUE(contains_national_identity_number(R"({"employee":"01010112377"})"));
   EXPECT_TRUE(contains_national_identity_number("a-01010112377-3"));
-  EXPECT_FALSE(contains_national_identity_number("p-ab01010112377cd"));  // inside a hex hash
-  EXPECT_FALSE(contains_national_identity_number("101010112377"));       // a longer number
-  EXPECT_FALSE(contains_national_identity_number("01010112378"));        // wrong check digit
+  EXPECT_TRUE(contains_national_identity_number("p-ab01010112377cd"));  // inside a word: found
+  EXPECT_FALSE(contains_national_identity_number("101010112377"));      // a longer number
+  EXPECT_FALSE(contains_national_identity_number("01010112378"));       // wrong check digit
   EXPECT_FALSE(contains_national_identity_number(""));
+}
+
+// As people write them in free text: the issue's list of ways past the old check.
+TEST(IdentityNumberTest, FoundAsPeopleWriteIt) {
+  for (const char* text : {"010101 12377", "010101-12377", "01.01.01 12377", "010101\u00a012377",
+                           "\uff10\uff11\uff10\uff11\uff10\uff11\uff11\uff12\uff13\uff17\uff17", "fnr01010112377",
+                           "Person 01010112377", "u01010112377", "f.nr. 010101 12377, ring meg"}) {
+    EXPECT_TRUE(contains_national_identity_number(text)) << text;
+  }
+  for (const char* text :
+       {"0101 0112 377 8", "tlf 22 33 44 55", "2026-11-22", "konto 1234.56.78903", "01.01.2001 kl 12.37"}) {
+    EXPECT_FALSE(contains_national_identity_number(text)) << text;
+  }
+}
+
+// Every text of an event is checked (not only the employee), identifiers for control
+// characters too, every text for bidirectional overrides; a pseudonym of ingest is exempt
+// from finding 11 digits inside it by chance; recorded_at in year 0000 is refused.
+TEST(DecodeTest, EveryTextIsCheckedForIdentityNumbersAndDisplayTricks) {
+  const auto unit = [](const std::string& id, const std::string& name) {
+    return "{" + kHead + R"("type":"unit_registered","unit":")" + id + R"(","name":")" + name + R"("})";
+  };
+  EXPECT_EQ(rejected(unit("u01010112377", "Enhet")), Reason::kIdentityNumber);
+  EXPECT_EQ(rejected(unit("u1", "Person 010101 12377")), Reason::kIdentityNumber);
+  EXPECT_EQ(rejected(unit(R"(u\u0001)", "Enhet")), Reason::kBadIdentifier);
+  EXPECT_EQ(rejected(unit("u1", R"(Enhet \u202eevil)")), Reason::kBadIdentifier);
+  EXPECT_EQ(rejected(unit(R"(u\u2066x)", "Enhet")), Reason::kBadIdentifier);
+  (void)ok(unit("u1", R"(Skole\nNord)"));  // a line break in a name is text
+  // "p" and 16 hex digits: an ingest pseudonym, whatever digits it holds.
+  (void)ok("{" + kHead + R"("type":"absence_set","employee":"p01010112377abcde","absence_id":"a1",)" +
+           R"("kind":"self_certified","from":"2010-04-01","to":"2010-04-02"})");
+  EXPECT_EQ(rejected(R"({"event_id":"e1","recorded_at":"0000-01-01T00:00:00Z","type":"unit_registered",)"
+                     R"("unit":"u1","name":"n"})"),
+            Reason::kBadRecordedAt);
 }
 
 TEST(IdentityNumberTest, LongNumbersAreWithheldFromMessages) {

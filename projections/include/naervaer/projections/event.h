@@ -171,9 +171,10 @@ struct Rejection {
 // mod-11 check digits are valid. Used to refuse such numbers anywhere after ingest.
 bool is_national_identity_number(std::string_view s) noexcept;
 
-// True when `text` holds an identity number anywhere, delimited as a value would be (11
-// digits with valid check digits, not inside a longer run of letters or digits such as a
-// hex hash).
+// True when `text` holds an identity number anywhere: 11 digits with valid check digits,
+// written as people do (with single spaces, no-break spaces, '-', '.' or '/' between
+// digits, fullwidth digits, or inside a word such as "fnr01019010208"), but not as a part
+// of a longer number.
 bool contains_national_identity_number(std::string_view text) noexcept;
 
 // `text` with every run of 11 or more digits replaced by "(withheld)": for messages and
