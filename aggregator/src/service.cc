@@ -312,6 +312,20 @@ struct Service::Impl final : ServingSource {
     event_counters[static_cast<std::size_t>(type)][static_cast<std::size_t>(outcome)]->Increment();
   }
 
+  // Below the producer's message.max.bytes (1,000,000) with room for the headers.
+  static constexpr std::size_t kMostDeadLetterBytes = 512 * 1024;
+
+  static std::string fnv1a64_hex(std::string_view bytes) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : bytes) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
+    }
+    char out[17];
+    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+    return out;
+  }
+
   // A reject keeps its original key and value; the reason travels in headers. A value that
   // holds a national identity number is never forwarded: it is replaced by a marker.
   void dead_letter(const kafka::Message& m, const Rejection& r) {
@@ -321,12 +335,23 @@ struct Service::Impl final : ServingSource {
     // still carry an identity number elsewhere.
     const bool redact = r.reason == Reason::kIdentityNumber || contains_national_identity_number(m.key) ||
                         contains_national_identity_number(m.value);
-    dlq->produce(dlq_topic, redact ? std::string_view("redacted") : m.key,
-                 redact ? std::string_view(R"({"redacted":"identity_number"})") : m.value,
-                 {{"reason", std::string(reason_code(r.reason))},
-                  {"detail", withhold_long_numbers(r.detail)},
-                  {"source_partition", std::to_string(m.partition)},
-                  {"source_offset", std::to_string(m.offset)}});
+    std::vector<std::pair<std::string, std::string>> headers{{"reason", std::string(reason_code(r.reason))},
+                                                             {"detail", withhold_long_numbers(r.detail)},
+                                                             {"source_partition", std::to_string(m.partition)},
+                                                             {"source_offset", std::to_string(m.offset)}};
+    std::string_view value = redact ? std::string_view(R"({"redacted":"identity_number"})") : m.value;
+    std::string_view key = redact ? std::string_view("redacted") : m.key;
+    // A message too large for the dead-letter topic would stop the pipeline (its produce
+    // fails, and every restart again): the reject goes there cut, with its size and a hash
+    // of the whole, so that it can be found at its source partition and offset.
+    if (value.size() + key.size() > kMostDeadLetterBytes) {
+      headers.emplace_back("value_bytes", std::to_string(value.size()));
+      headers.emplace_back("value_fnv1a64", fnv1a64_hex(value));
+      headers.emplace_back("cut", "true");
+      value = value.substr(0, kMostDeadLetterBytes / 2);
+      key = key.substr(0, std::min<std::size_t>(key.size(), 1024));
+    }
+    dlq->produce(dlq_topic, key, value, headers);
   }
 
   static bool is_reference(EventType t) {

@@ -324,6 +324,28 @@ assert r.status == 400, r.status
 print(f"/healthz in {waited * 1000:.0f} ms behind 400 idle or slow connections ({closed} closed to make room)")
 PY
 
+step "an invalid event of 1.1 MB reaches the dead-letter topic cut, and the pipeline goes on"
+before=$(curl -sf "http://$HTTP/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events_rejected"])')
+python3 -c 'import json; print("big\t" + json.dumps({"event_id": "bad-big", "type": "absence_set",
+  "recorded_at": "2026-11-21T10:00:00Z", "employee": "pbig", "absence_id": "a1", "kind": "self_certified",
+  "from": "2026-02-30", "note": "x" * 1100000}))' >"$work/big.txt"
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -X message.max.bytes=2000000 -l "$work/big.txt" ||
+  fail "kcat could not produce the 1.1 MB event"
+echo bad_date >>"$work/expected_rejects.txt" && sort -o "$work/expected_rejects.txt" "$work/expected_rejects.txt"
+for _ in $(seq 100); do
+  now=$(curl -sf "http://$HTTP/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events_rejected"])')
+  (( now > before )) && break
+  sleep 0.1
+done
+(( now == before + 1 )) || fail "the 1.1 MB event was not rejected once ($before -> $now)"
+sleep 1.5  # its checkpoint: the DLQ is flushed before the offsets are committed
+kill -0 "$agg" 2>/dev/null || fail "the aggregator stopped on a 1.1 MB reject: $(tail -3 "$work/aggregate.err")"
+kcat -C -b "$BS" -t naervaer.events.dlq -e -q -X fetch.message.max.bytes=2000000 -f '%h|%S\n' |
+  grep 'cut=true' >"$work/big_dlq.txt" || fail "no cut reject on the dead-letter topic"
+grep -q 'value_bytes=[0-9]*,value_fnv1a64=[0-9a-f]\{16\}' "$work/big_dlq.txt" || fail "the cut reject has no size and hash"
+size=$(sed 's/.*|//' "$work/big_dlq.txt" | head -1)
+(( size <= 600000 )) || fail "the reject on the dead-letter topic is $size bytes, not cut"
+
 step "as known at (DOMAIN.md §14): every figure endpoint against a from-scratch fold of the journal"
 sleep 1.5  # the last events reach the journal with the next checkpoint
 "$bin" journal --state "$work/state" >"$work/journal_live.jsonl" 2>/dev/null || fail "journal beside the aggregator"
