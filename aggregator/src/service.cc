@@ -313,7 +313,7 @@ struct Service::Impl final : ServingSource {
   }
 
   // Below the producer's message.max.bytes (1,000,000) with room for the headers.
-  static constexpr std::size_t kMostDeadLetterBytes = 512 * 1024;
+  static constexpr std::size_t kMostDeadLetterBytes = std::size_t{512} * 1024;
 
   static std::string fnv1a64_hex(std::string_view bytes) {
     std::uint64_t h = 0xcbf29ce484222325ULL;
