@@ -64,7 +64,10 @@ struct Service::Impl final : ServingSource {
   // measures are needed by all of them, so the partitions this instance does not own are
   // followed by `reader` for those reference events only.
   std::unique_ptr<kafka::Reader> reader;
-  std::int32_t partition_total = 0;
+  std::atomic<std::int32_t> partition_total{0};
+  // The consumer for the HTTP threads, which serve before it exists (it waits for the
+  // broker): null until then.
+  std::atomic<kafka::Consumer*> consumer_for_readers{nullptr};
   std::set<std::int32_t> owned;      // the group's current assignment to this instance
   std::set<std::int32_t> in_memory;  // partitions whose person events are in the projection
   std::set<std::int32_t> journaled;  // partitions with person events in the journal
@@ -181,7 +184,9 @@ struct Service::Impl final : ServingSource {
   // Messages not yet consumed, summed over the assigned partitions; none before the
   // partitions are registered and their high watermarks known.
   [[nodiscard]] std::optional<std::uint64_t> consumer_backlog() const {
-    const auto progress = consumer->progress();
+    kafka::Consumer* c = consumer_for_readers.load();
+    if (!c) return std::nullopt;
+    const auto progress = c->progress();
     if (progress.empty()) return std::nullopt;
     std::uint64_t total = 0;
     for (const kafka::PartitionProgress& p : progress) {
@@ -782,7 +787,8 @@ struct Service::Impl final : ServingSource {
     st.events_duplicate = duplicates.load();
     st.events_rejected = rejected.load();
     st.partition_total = partition_total;
-    for (const kafka::PartitionProgress& p : consumer->progress()) {
+    kafka::Consumer* c = consumer_for_readers.load();
+    for (const kafka::PartitionProgress& p : c ? c->progress() : std::vector<kafka::PartitionProgress>{}) {
       st.partitions.push_back(PartitionStatus{p.partition, p.next_offset, p.high_watermark});
     }
     std::shared_lock lock(projection_mutex);
@@ -797,7 +803,8 @@ struct Service::Impl final : ServingSource {
     {
       std::lock_guard lock(lag_mutex);
       std::map<std::int32_t, prometheus::Gauge*> assigned;
-      for (const kafka::PartitionProgress& p : consumer->progress()) {
+      kafka::Consumer* c = consumer_for_readers.load();
+      for (const kafka::PartitionProgress& p : c ? c->progress() : std::vector<kafka::PartitionProgress>{}) {
         const double lag_now =
             p.high_watermark < 0 ? 0 : static_cast<double>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
         auto it = lag_gauges.find(p.partition);
@@ -877,6 +884,12 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.restore_counters(m.store->counters());
   m.past = std::make_unique<TimeTravel>(TimeTravelOptions{m.o.state_dir, m.o.topic, m.o.projection});
   m.serving = std::make_unique<Serving>(m, ServingOptions{peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet)});
+  // HTTP first: /healthz answers while the broker is still being looked for (a liveness
+  // probe must not kill a healthy pod), /readyz says not ready until partitions come.
+  // An evaluation asking its peers holds a thread while they answer: room for the peers'
+  // own requests for sums, and for health checks, meanwhile.
+  m.server = std::make_unique<http::Server>(
+      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6);
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();
@@ -889,10 +902,7 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   // The views of every batch in flight, and of the one being read, must stay valid.
   m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks,
                                                  Impl::kBatchesInFlight + 1);
-  // An evaluation asking its peers holds a thread while they answer: room for the peers'
-  // own requests for sums, and for health checks, meanwhile.
-  m.server = std::make_unique<http::Server>(
-      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6);
+  m.consumer_for_readers = m.consumer.get();
   // Last, though ~Impl would also join it if something after it threw.
   m.writer = std::thread([&m] { m.writer_loop(); });
 }

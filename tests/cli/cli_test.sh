@@ -94,6 +94,24 @@ case "$scenario" in
     out=$("$bin" aggregate --brokers b --state s --frequent-short-term-days 0 2>&1)
     [[ $? -eq 2 ]] && grep -q -- "--frequent-short-term-days must be from 1 to 3660" <<<"$out" || fail "0 days: $out"
     ;;
+  unreachable-broker)
+    # No broker at all: liveness answers at once, readiness says why not (the aggregator
+    # keeps looking for the broker meanwhile).
+    dir=$(mktemp -d)
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$bin" aggregate --brokers 127.0.0.1:1 --state "$dir/state" --listen "127.0.0.1:$port" -q 2>"$dir/err" &
+    agg=$!
+    trap 'kill -9 $agg 2>/dev/null; rm -rf "$dir"' EXIT
+    ok=0
+    for _ in $(seq 50); do
+      if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz") == 200 ]]; then ok=1; break; fi
+      sleep 0.1
+    done
+    [[ $ok == 1 ]] || fail "/healthz did not answer within 5 s with the broker unreachable: $(cat "$dir/err")"
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz") == 503 ]] || fail "/readyz should be 503"
+    [[ $(curl -s "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["partitions"]))') == 0 ]] ||
+      fail "the status should list no partitions yet"
+    ;;
   unknown-command)
     out=$("$bin" frobnicate 2>&1)
     [[ $? -eq 2 ]] || fail "want exit 2"
