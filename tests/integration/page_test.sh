@@ -513,49 +513,21 @@ PY
 step "screenshot at 1280x900"
 chrome --screenshot="$work/page.png" --window-size=1280,900 "$BASE/#unit=$(urlq "$OVER")" >/dev/null ||
   fail "chromium: $(tail -3 "$work/chromium.err")"
-python3 - "$work/page.png" <<'PY' || fail "the screenshot is not a plausible rendering"
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-pos, idat, ihdr = 8, b"", None
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    chunk = data[pos + 8:pos + 8 + n]
-    assert zlib.crc32(kind + chunk) == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0], "bad CRC"
-    if kind == b"IHDR": ihdr = struct.unpack(">IIBBBBB", chunk)
-    elif kind == b"IDAT": idat += chunk
-    pos += 12 + n
-width, height, depth, colour = ihdr[:4]
+python3 - "$(dirname "$0")" "$work/page.png" <<'PY' || fail "the screenshot is not a plausible rendering"
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import png_tool  # checks the signature and every chunk's CRC, and unfilters the rows
+width, height, bpp, rows = png_tool.read(sys.argv[2])
 assert (width, height) == (1280, 900), (width, height)
-assert depth == 8 and colour in (2, 6), (depth, colour)
-bpp = 3 if colour == 2 else 4
-raw = zlib.decompress(idat)
-stride = 1 + width * bpp
-assert len(raw) == stride * height
-# Unfilter (PNG filters 0-4) to look at the real pixels.
-prev = bytearray(stride - 1)
+size = os.path.getsize(sys.argv[2])
 colours = set()
-for y in range(height):
-    f, line = raw[y * stride], bytearray(raw[y * stride + 1:(y + 1) * stride])
-    if f == 1:
-        for i in range(bpp, len(line)): line[i] = (line[i] + line[i - bpp]) & 255
-    elif f == 2:
-        line = bytearray((a + b) & 255 for a, b in zip(line, prev))
-    elif f == 3:
-        for i in range(len(line)): line[i] = (line[i] + ((line[i - bpp] if i >= bpp else 0) + prev[i]) // 2) & 255
-    elif f == 4:
-        for i in range(len(line)):
-            a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
-            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    if y % 9 == 0:
-        colours.update(bytes(line[i:i + 3]) for i in range(0, len(line), bpp * 3))
-    prev = line
-assert len(data) > 20000, f"only {len(data)} bytes"
+for y in range(0, height, 9):
+    colours.update(rows[y][i:i + 3] for i in range(0, len(rows[y]), bpp * 3))
+assert size > 20000, f"only {size} bytes"
 assert len(colours) > 20, f"only {len(colours)} colours"
 # The highlight of a unit over its threshold (#fde8e6) is on screen.
 assert bytes((0xfd, 0xe8, 0xe6)) in colours, "no over-threshold highlight colour"
-print(f"{width}x{height}, {len(data)} bytes, {len(colours)} colours sampled")
+print(f"{width}x{height}, {size} bytes, {len(colours)} colours sampled")
 PY
 mkdir -p "${PAGE_SCREENSHOT_DIR:-$work}"
 [[ "${PAGE_SCREENSHOT_DIR:-$work}" -ef "$work" ]] || cp "$work/page.png" "${PAGE_SCREENSHOT_DIR}/page.png"
