@@ -471,6 +471,11 @@ std::variant<Event, Rejection> EventDecoder::decode(std::string_view json) {
   for (simdjson::dom::key_value_pair kv : obj) {
     const int idx = field_index(kv.key);
     if (idx >= 0) {
+      // Two values for one field: which one the source meant cannot be told (parsers differ:
+      // the first, the last), so neither is taken.
+      if (m.present[static_cast<std::size_t>(idx)]) {
+        return Rejection{Reason::kMalformedJson, "the key \"" + std::string(kv.key) + "\" appears twice"};
+      }
       m.slots[static_cast<std::size_t>(idx)] = kv.value;
       m.present[static_cast<std::size_t>(idx)] = true;
     }

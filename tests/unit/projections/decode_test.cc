@@ -342,6 +342,14 @@ TEST(DecodeTest, EveryTextIsCheckedForIdentityNumbersAndDisplayTricks) {
             Reason::kBadRecordedAt);
 }
 
+// A key given twice is not resolved by taking the last (or the first) value.
+TEST(DecodeTest, AKeyGivenTwiceIsRefused) {
+  EXPECT_EQ(rejected(absence(R"("kind":"self_certified","from":"2010-04-01","from":"2010-05-01","to":"2010-05-02")")),
+            Reason::kMalformedJson);
+  (void)ok(absence(
+      R"("kind":"self_certified","from":"2010-04-01","to":"2010-04-02","note":1,"note":2)"));  // unknown: ignored
+}
+
 TEST(IdentityNumberTest, LongNumbersAreWithheldFromMessages) {
   EXPECT_EQ(withhold_long_numbers("fte_percent must be 0..100, got 1010112377.000000"),
             "fte_percent must be 0..100, got 1010112377.000000");  // 10 digits stay
