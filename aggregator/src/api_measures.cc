@@ -67,15 +67,6 @@ std::string month_text(Date d) {
 
 }  // namespace
 
-// A measure touches a unit when it runs in the unit, in a unit above it or in one below it:
-// the unit's figures then hold persons the measure was meant for.
-bool touches(const Projection& p, const MeasureSet& m, UnitId unit) {
-  return std::any_of(m.units.begin(), m.units.end(), [&](const std::string& id) {
-    const auto u = p.find_unit(id);
-    return u && (p.is_descendant_or_self(unit, *u) || p.is_descendant_or_self(*u, unit));
-  });
-}
-
 std::variant<std::vector<MeasureSet>, http::Response> measures_of(const Projection& p, const std::string& query) {
   const std::string unit = http::query_param(query, "unit");
   std::optional<UnitId> id;
@@ -87,7 +78,7 @@ std::variant<std::vector<MeasureSet>, http::Response> measures_of(const Projecti
   }
   std::vector<MeasureSet> out;
   for (MeasureSet& m : p.measures()) {
-    if (!id || touches(p, m, *id)) out.push_back(std::move(m));
+    if (!id || measure_touches(p, m, *id)) out.push_back(std::move(m));
   }
   return out;
 }

@@ -140,6 +140,14 @@ ProjectionOptions projection_options(const po::variables_map& vm) {
   return o;
 }
 
+// --known-at, when given: RFC 3339 with an offset.
+std::optional<std::int64_t> known_at_option(const po::variables_map& vm) {
+  if (!vm.count("known-at")) return std::nullopt;
+  const auto ms = parse_rfc3339_ms(vm["known-at"].as<std::string>());
+  if (!ms) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
+  return ms;
+}
+
 std::atomic<bool> g_stop{false};
 
 void on_signal(int) {
@@ -317,11 +325,7 @@ int cmd_replay(int argc, char** argv) {
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   if (vm.count("from-file") == vm.count("state")) throw UsageError("give either --state DIR or --from-file FILE...");
-  std::optional<std::int64_t> known_at;
-  if (vm.count("known-at")) {
-    known_at = parse_rfc3339_ms(vm["known-at"].as<std::string>());
-    if (!known_at) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
-  }
+  const std::optional<std::int64_t> known_at = known_at_option(vm);
   // As known at K: the as-of date is K's own date (DOMAIN.md §14) unless one is given.
   const Date today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>())
                      : known_at        ? *Date::parse_iso(vm["known-at"].as<std::string>().substr(0, 10))
@@ -470,10 +474,7 @@ int cmd_evaluate(int argc, char** argv) {
     o.evaluation.comparison_units = std::get<EvaluationOptions>(opts).comparison_units;
   }
   o.today = vm.count("today") ? parse_date_option("today", vm["today"].as<std::string>()) : local_today();
-  if (vm.count("known-at")) {
-    o.known_at_ms = parse_rfc3339_ms(vm["known-at"].as<std::string>());
-    if (!o.known_at_ms) throw UsageError("--known-at must be RFC 3339 with an offset, e.g. 2025-06-30T23:59:59+02:00");
-  }
+  o.known_at_ms = known_at_option(vm);
   o.projection = projection_options(vm);
   if (vm.count("out")) o.out = vm["out"].as<std::string>();
   if (vm.count("format")) {

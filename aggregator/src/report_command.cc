@@ -9,6 +9,7 @@
 #include "evaluate_command.h"
 #include "http_server.h"
 #include "state_view.h"
+#include "time_travel.h"
 
 namespace naervaer {
 
@@ -29,7 +30,7 @@ int run_report(const ReportCommandOptions& o) {
   report::UnitReportOptions report_options;
   if (published <= o.today) {
     view_options.today = published;
-    view_options.known_at_ms = (static_cast<std::int64_t>(published.days()) + 1) * 86'400'000 - 1000;
+    view_options.known_at_ms = end_of_day_ms(published);
     report_options.provenance = "as published: as known at " + published.iso() + " 23:59:59 UTC, " +
                                 std::to_string(o.lag_days) + " days after the month's end";
   } else {

@@ -295,11 +295,4 @@ std::vector<RevisionPoint> TimeTravel::revisions(const std::string& unit, const 
   return impl_->revisions(unit, periods, lag_days, as_of, now_ms);
 }
 
-std::uint64_t TimeTravel::cached_bytes() const {
-  std::lock_guard lock(impl_->cache_mutex);
-  std::uint64_t total = 0;
-  for (const auto& e : impl_->cache) total += e.bytes;
-  return total;
-}
-
 }  // namespace naervaer

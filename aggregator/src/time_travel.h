@@ -55,8 +55,6 @@ class TimeTravel {
   std::vector<RevisionPoint> revisions(const std::string& unit, const std::vector<Period>& periods, int lag_days,
                                        Date as_of, std::int64_t now_ms);
 
-  [[nodiscard]] std::uint64_t cached_bytes() const;
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -411,11 +411,7 @@ class Report {
     std::string rows;
     for (const MeasureSet& measure : p_.measures()) {
       if (measure.from > m.end || (measure.to && *measure.to < m.start)) continue;
-      const bool touches = std::any_of(measure.units.begin(), measure.units.end(), [&](const std::string& id) {
-        const auto u = p_.find_unit(id);
-        return u && (p_.is_descendant_or_self(unit_, *u) || p_.is_descendant_or_self(*u, unit_));
-      });
-      if (!touches) continue;
+      if (!measure_touches(p_, measure, unit_)) continue;
       std::string units;
       for (const std::string& id : measure.units) {
         const auto u = p_.find_unit(id);

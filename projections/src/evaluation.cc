@@ -44,6 +44,13 @@ std::string_view to_string(Verdict v) noexcept {
   return "?";
 }
 
+bool measure_touches(const Projection& p, const MeasureSet& m, UnitId unit) {
+  return std::any_of(m.units.begin(), m.units.end(), [&](const std::string& id) {
+    const auto u = p.find_unit(id);
+    return u && (p.is_descendant_or_self(unit, *u) || p.is_descendant_or_self(*u, unit));
+  });
+}
+
 Date add_years(Date d, int years) noexcept {
   const YearMonthDay ymd = d.ymd();
   const int y = ymd.year + years;

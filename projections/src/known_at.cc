@@ -11,7 +11,9 @@ namespace naervaer {
 
 namespace {
 
-// The same as written_entity, into a buffer that keeps its memory from call to call.
+// The record an event writes ("a\x1fE\x1fID" for an absence of employee E), into a buffer
+// kept from call to call; empty for events that only add (follow-up records): events of
+// one record overwrite each other.
 void write_entity(const Event& e, std::string& out) {
   static constexpr char kSep = '\x1f';
   out.clear();
@@ -38,12 +40,6 @@ void write_entity(const Event& e, std::string& out) {
 }
 
 }  // namespace
-
-std::string written_entity(const Event& e) {
-  std::string out;
-  write_entity(e, out);
-  return out;
-}
 
 std::size_t KnownAtFold::EntityHash::operator()(const std::pair<std::uint64_t, std::uint64_t>& k) const noexcept {
   return static_cast<std::size_t>(k.first ^ (k.second * 0x9E3779B97F4A7C15ULL));

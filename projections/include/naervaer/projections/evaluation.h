@@ -27,6 +27,9 @@ namespace naervaer {
 enum class MeasureStatus : std::uint8_t { kPlanned, kRunning, kEnded };
 std::string_view to_string(MeasureStatus s) noexcept;  // "planned", "running", "ended"
 MeasureStatus measure_status(const MeasureSet& m, Date as_of) noexcept;
+// Whether the measure runs in the unit, above it or below it: the unit's figures then hold
+// persons the measure was meant for (the measures a unit's report and filter list).
+bool measure_touches(const Projection& p, const MeasureSet& m, UnitId unit);
 
 enum class Verdict : std::uint8_t { kNotStarted, kMasked, kReduced, kIncreased, kInconclusive, kNoDetectableChange };
 std::string_view to_string(Verdict v) noexcept;  // "not_started", "masked", "reduced", ...

@@ -28,10 +28,6 @@ struct ConsumedEvent {
   Event event;
 };
 
-// The record an event writes ("a\x1fE\x1fID" for an absence of employee E), or empty for
-// events that only add (follow-up records): events of one entity overwrite each other.
-std::string written_entity(const Event& e);
-
 class KnownAtFold {
  public:
   // `events` in any order; they are sorted by (recorded_at, sequence).
@@ -56,10 +52,11 @@ class KnownAtFold {
   std::size_t next_ = 0;              // in order_
   std::int64_t known_at_ms_ = INT64_MIN;
   Projection projection_;
-  // The entity (a 128-bit hash of written_entity) -> index in events_ of its last write.
+  // The record an event writes (a 128-bit hash of its kind and keys: employee and absence id,
+  // ...; follow-up records write none) -> index in events_ of its last write.
   std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t, EntityHash> newest_;
   std::uint64_t reapplied_ = 0;
-  std::string entity_;  // written_entity's buffer
+  std::string entity_;  // the record's name, a buffer kept from event to event
   std::uint64_t applied_ = 0;
   std::uint64_t overwritten_ = 0;
 };
