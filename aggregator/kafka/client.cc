@@ -271,6 +271,105 @@ void Reader::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) {
   drain(*impl_->consumer, max, timeout_ms, out, impl_->held);
 }
 
+// ---- reading a topic back -------------------------------------------------------------
+
+std::uint64_t read_headers_to_end(const std::string& brokers, const std::string& topic, const Config& extra,
+                                  const std::function<void(std::int32_t partition, const Headers&)>& f,
+                                  int timeout_ms) {
+  LogToStderr log;
+  // Not a group member: assigns, never joins or commits; never creates the topic.
+  std::unique_ptr<RdKafka::Conf> conf = make_conf(brokers,
+                                                  {{"group.id", "naervaer-read-back"},
+                                                   {"enable.auto.commit", "false"},
+                                                   {"enable.auto.offset.store", "false"},
+                                                   {"allow.auto.create.topics", "false"},
+                                                   {"enable.partition.eof", "true"},
+                                                   {"fetch.wait.max.ms", "100"}},
+                                                  extra);
+  std::string err;
+  if (conf->set("event_cb", static_cast<RdKafka::EventCb*>(&log), err) != RdKafka::Conf::CONF_OK) {
+    throw std::invalid_argument(err);
+  }
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer) throw std::invalid_argument("cannot create a Kafka reader: " + err);
+  struct Close {
+    RdKafka::KafkaConsumer& c;
+    ~Close() { c.close(); }
+  } close{*consumer};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto left_ms = [&] {
+    return static_cast<int>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
+  };
+  // The partitions, from the metadata of all topics (asking for one topic by name would
+  // create it where the brokers create topics on request).
+  std::int32_t partitions = 0;
+  for (;;) {
+    RdKafka::Metadata* raw = nullptr;
+    const RdKafka::ErrorCode rc = consumer->metadata(true, nullptr, &raw, std::max(1, std::min(5000, left_ms())));
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (rc == RdKafka::ERR_NO_ERROR && md) {
+      for (const auto* t : *md->topics()) {
+        if (t->topic() == topic && t->err() == RdKafka::ERR_NO_ERROR) {
+          partitions = static_cast<std::int32_t>(t->partitions()->size());
+        }
+      }
+      break;
+    }
+    if (left_ms() == 0) throw std::runtime_error("cannot read " + topic + ": " + RdKafka::err2str(rc));
+  }
+  std::map<std::int32_t, std::int64_t> end;  // the last offset to read, per partition
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (std::int32_t p = 0; p < partitions; ++p) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    const RdKafka::ErrorCode rc =
+        consumer->query_watermark_offsets(topic, p, &low, &high, std::max(1, std::min(5000, left_ms())));
+    if (rc != RdKafka::ERR_NO_ERROR) {
+      RdKafka::TopicPartition::destroy(parts);
+      throw std::runtime_error("cannot read the offsets of " + topic + ": " + RdKafka::err2str(rc));
+    }
+    if (high > low) {
+      end[p] = high - 1;
+      parts.push_back(RdKafka::TopicPartition::create(topic, p, low));
+    }
+  }
+  if (parts.empty()) return 0;
+  consumer->assign(parts);
+  RdKafka::TopicPartition::destroy(parts);
+  std::uint64_t n = 0;
+  Headers headers;
+  while (!end.empty()) {
+    if (left_ms() == 0) throw std::runtime_error("reading " + topic + " back took too long");
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(std::min(500, left_ms())));
+    if (!m || m->err() == RdKafka::ERR__TIMED_OUT) continue;
+    // At the end of a partition whose last offsets hold no message (a transaction marker)
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      end.erase(m->partition());
+      continue;
+    }
+    if (m->err() != RdKafka::ERR_NO_ERROR) throw std::runtime_error("cannot read " + topic + ": " + m->errstr());
+    auto it = end.find(m->partition());
+    if (it == end.end()) continue;
+    // Header::key() returns a copy: the keys are kept here while f reads the views.
+    std::vector<std::string> keys;
+    std::vector<RdKafka::Headers::Header> all;
+    if (RdKafka::Headers* h = m->headers()) all = h->get_all();
+    keys.reserve(all.size());
+    headers.clear();
+    for (const RdKafka::Headers::Header& header : all) {
+      if (header.value() == nullptr) continue;
+      keys.push_back(header.key());
+      headers.emplace_back(keys.back(),
+                           std::string_view(static_cast<const char*>(header.value()), header.value_size()));
+    }
+    f(m->partition(), headers);
+    ++n;
+    if (m->offset() >= it->second) end.erase(it);
+  }
+  return n;
+}
+
 // ---- producer --------------------------------------------------------------------------
 
 struct Producer::Impl : public RdKafka::DeliveryReportCb {

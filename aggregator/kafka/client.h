@@ -88,6 +88,15 @@ class Reader {
   std::unique_ptr<Impl> impl_;
 };
 
+// Reads back what is on `topic` now: every partition from its first message to its end as
+// it stands when called, giving f each message's partition and headers (the dead-letter
+// topic, read on start to see which rejects are there already). A topic that does not
+// exist yet holds nothing. Returns the number of messages read; throws std::runtime_error
+// when the brokers do not answer within timeout_ms.
+using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
+std::uint64_t read_headers_to_end(const std::string& brokers, const std::string& topic, const Config& extra,
+                                  const std::function<void(std::int32_t partition, const Headers&)>& f, int timeout_ms);
+
 class Producer {
  public:
   // Idempotent, compressed; throws std::invalid_argument on bad configuration.

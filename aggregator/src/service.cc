@@ -22,6 +22,7 @@
 #include <shared_mutex>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 #include <variant>
 
 #include "http_server.h"
@@ -74,6 +75,11 @@ struct Service::Impl final : ServingSource {
   std::unique_ptr<Serving> serving;
   std::unique_ptr<http::Server> server;
   std::string dlq_topic;
+  // Rejects already on the dead-letter topic at or after each owned partition's start
+  // offset: sent before a crash (or by the partition's previous owner) but not covered by
+  // a committed checkpoint. Consumed again, they are not sent again: each reject is on the
+  // topic once. Filled on every assignment; each entry goes when its offset comes by.
+  std::map<std::int32_t, std::unordered_set<std::int64_t>> already_dead;
 
   // Metrics.
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
@@ -336,6 +342,9 @@ struct Service::Impl final : ServingSource {
   void dead_letter(const kafka::Message& m, const Rejection& r) {
     ++rejected;
     reject_counters[static_cast<std::size_t>(r.reason)]->Increment();
+    if (auto it = already_dead.find(m.partition); it != already_dead.end() && it->second.erase(m.offset) > 0) {
+      return;  // on the topic already (see already_dead)
+    }
     // Redacted whatever the first rule broken was: an event rejected for its date can
     // still carry an identity number elsewhere.
     const bool redact = r.reason == Reason::kIdentityNumber || contains_national_identity_number(m.key) ||
@@ -357,6 +366,7 @@ struct Service::Impl final : ServingSource {
       key = key.substr(0, std::min<std::size_t>(key.size(), 1024));
     }
     dlq->produce(dlq_topic, key, value, headers);
+    ++dead_letters_produced;
   }
 
   static bool is_reference(EventType t) {
@@ -462,9 +472,62 @@ struct Service::Impl final : ServingSource {
     for (std::int32_t p : partitions) {
       if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
     }
+    find_rejects_sent(start);
     ready_flag = true;
     backlog_reserved = false;
     return start;
+  }
+
+  // Reads the dead-letter topic back: which rejects of the owned partitions, at or after
+  // where consumption starts, are there already (see already_dead). Read whole, on every
+  // assignment: the topic holds only rejects, and the alternatives cost more than they
+  // save here. A transactional producer would make consumption and the topic one
+  // transaction, but our offsets live in RocksDB, not in Kafka; offsets stored per
+  // checkpoint cannot see what a partition's previous owner sent after its last one.
+  void find_rejects_sent(const std::map<std::int32_t, std::int64_t>& start) {
+    already_dead.clear();
+    const auto started = Clock::now();
+    std::uint64_t found = 0;
+    try {
+      const std::uint64_t read = kafka::read_headers_to_end(
+          o.brokers, dlq_topic, o.kafka_config,
+          [&](std::int32_t, const kafka::Headers& headers) {
+            std::int64_t partition = -1;
+            std::int64_t offset = -1;
+            for (const auto& [k, v] : headers) {
+              if (k == "source_partition") partition = parse_int(v);
+              if (k == "source_offset") offset = parse_int(v);
+            }
+            if (partition < 0 || offset < 0 || !owned.count(static_cast<std::int32_t>(partition))) return;
+            auto it = start.find(static_cast<std::int32_t>(partition));
+            if (offset >= (it == start.end() ? 0 : it->second)) {
+              if (already_dead[static_cast<std::int32_t>(partition)].insert(offset).second) ++found;
+            }
+          },
+          60000);
+      if (!o.quiet && found > 0) {
+        std::fprintf(stderr,
+                     "naervaer aggregate: %llu rejects to be consumed again are on %s already (of %llu read in "
+                     "%.2f s): not sent again\n",
+                     static_cast<unsigned long long>(found), dlq_topic.c_str(), static_cast<unsigned long long>(read),
+                     std::chrono::duration<double>(Clock::now() - started).count());
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "naervaer aggregate: cannot read %s back (%s): rejects sent since the last checkpoint may be "
+                   "sent again\n",
+                   dlq_topic.c_str(), e.what());
+    }
+  }
+
+  static std::int64_t parse_int(std::string_view text) {
+    std::int64_t v = 0;
+    if (text.empty() || text.size() > 18) return -1;
+    for (const char c : text) {
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   // Reference events from partitions another instance owns (it dead-letters their rejects).
@@ -527,6 +590,8 @@ struct Service::Impl final : ServingSource {
       } else if (!dlq->flush(30000)) {
         std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; stopping\n");
         ok = false;
+      } else if (die_after_dead_letters_flushed.load() && dead_letters_produced.load() > 0) {
+        std::_Exit(137);  // rejects delivered, their offsets not committed: see Service::run
       } else if (const store::StoreStatus st = store->commit(*in_flight); !st.ok) {
         std::fprintf(stderr, "naervaer aggregate: cannot write the state: %s\n", st.message.c_str());
         ok = false;
@@ -678,7 +743,9 @@ struct Service::Impl final : ServingSource {
   std::deque<Batch*> in_flight_batches;  // main thread only: started, not yet finished, in order
   std::uint64_t batches_finished = 0;    // main thread only
   std::uint64_t finished_messages = 0;
-  std::uint64_t die_after_messages = 0;  // the crash tests' failpoint (see Service::run); 0: none
+  std::uint64_t die_after_messages = 0;                     // the crash tests' failpoint (see Service::run); 0: none
+  std::atomic<bool> die_after_dead_letters_flushed{false};  // the other failpoint (see Service::run)
+  std::atomic<std::uint64_t> dead_letters_produced{0};
 
   void fold_loop() {
     name_this_thread("naervaer-fold");
@@ -942,6 +1009,10 @@ int Service::run(const std::atomic<bool>& stop) {
   // Read once, before any other thread could change the environment.
   const char* failpoint = std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_MESSAGES");  // NOLINT(concurrency-mt-unsafe)
   m.die_after_messages = failpoint ? std::strtoull(failpoint, nullptr, 10) : 0;
+  // Another: the process dies once a checkpoint's rejects are on the dead-letter topic,
+  // before its offsets are committed (they are consumed and rejected again after a restart).
+  m.die_after_dead_letters_flushed =
+      std::getenv("NAERVAER_FAILPOINT_EXIT_AFTER_DEAD_LETTERS") != nullptr;  // NOLINT(concurrency-mt-unsafe)
   const std::size_t poll_max =
       std::min<std::size_t>(Impl::kBatchMessages, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
