@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
     const std::string kv = argv[i];
     extra.emplace_back(kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1));
   }
-  naervaer::kafka::Consumer consumer(argv[1], argv[2], "naervaer-ceiling-" + std::to_string(std::rand()), extra, cb);
+  naervaer::kafka::Consumer consumer(argv[1], argv[2], "naervaer-ceiling-" + std::to_string(std::rand()), "", extra,
+                                     cb);
   std::vector<naervaer::kafka::Message> batch;
   std::uint64_t n = 0, bytes = 0;
   std::chrono::steady_clock::time_point first;

@@ -28,6 +28,10 @@ class EmbeddedBroker {
   // "127.0.0.1:PORT[,...]"
   [[nodiscard]] std::string bootstrap_servers() const;
 
+  // Fault injection for tests: every broker drops its connections and refuses new ones
+  // (false), or takes them again (true). The data stays.
+  void set_reachable(bool reachable);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

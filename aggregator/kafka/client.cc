@@ -32,15 +32,53 @@ std::unique_ptr<RdKafka::Conf> make_conf(const std::string& brokers, const Confi
 }
 
 // librdkafka logs go to stderr as one line each; they never carry message contents.
+// With the brokers gone, every client retries every connection every few seconds and says
+// so each time: the first such line is shown, then at most one a minute (in the whole
+// process) with the number left out. `brokers_down`, when given, is set when librdkafka
+// says that no broker can be reached.
 class LogToStderr : public RdKafka::EventCb {
  public:
+  explicit LogToStderr(std::atomic<bool>* brokers_down = nullptr) : brokers_down_(brokers_down) {}
+
   void event_cb(RdKafka::Event& event) override {
-    if (event.type() == RdKafka::Event::EVENT_ERROR || event.type() == RdKafka::Event::EVENT_LOG) {
-      if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() > RdKafka::Event::EVENT_SEVERITY_WARNING)
-        return;
-      std::fprintf(stderr, "kafka: %s\n", event.str().c_str());
+    if (event.type() != RdKafka::Event::EVENT_ERROR && event.type() != RdKafka::Event::EVENT_LOG) return;
+    if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() > RdKafka::Event::EVENT_SEVERITY_WARNING) return;
+    if (event.type() == RdKafka::Event::EVENT_ERROR && event.err() == RdKafka::ERR__ALL_BROKERS_DOWN &&
+        brokers_down_ != nullptr) {
+      brokers_down_->store(true);
     }
+    if (is_connection_trouble(event)) {
+      static std::atomic<std::int64_t> last_shown_s{-1000};
+      static std::atomic<std::uint64_t> left_out{0};
+      const std::int64_t now_s =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+      std::int64_t last = last_shown_s.load();
+      if (now_s - last < 60 || !last_shown_s.compare_exchange_strong(last, now_s)) {
+        ++left_out;
+        return;
+      }
+      const std::uint64_t n = left_out.exchange(0);
+      if (n > 0) {
+        std::fprintf(stderr, "kafka: %s (and %llu lines like it in the last minute)\n", event.str().c_str(),
+                     static_cast<unsigned long long>(n));
+        return;
+      }
+    }
+    std::fprintf(stderr, "kafka: %s\n", event.str().c_str());
   }
+
+ private:
+  static bool is_connection_trouble(RdKafka::Event& event) {
+    if (event.type() == RdKafka::Event::EVENT_ERROR) {
+      const RdKafka::ErrorCode e = event.err();
+      return e == RdKafka::ERR__TRANSPORT || e == RdKafka::ERR__ALL_BROKERS_DOWN || e == RdKafka::ERR__RESOLVE;
+    }
+    const std::string text = event.str();
+    return text.find("Connect to ") != std::string::npos || text.find("Disconnected") != std::string::npos ||
+           text.find("Connection refused") != std::string::npos;
+  }
+
+  std::atomic<bool>* brokers_down_;
 };
 
 // Up to `max` messages: waits at most `timeout_ms` for the first, then takes only what is
@@ -74,7 +112,8 @@ void drain(RdKafka::KafkaConsumer& consumer, std::size_t max, int timeout_ms, st
 struct Consumer::Impl : public RdKafka::RebalanceCb {
   std::string topic;
   Callbacks callbacks;
-  LogToStderr log;
+  std::atomic<bool> brokers_down{false};
+  LogToStderr log{&brokers_down};
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
   // Keeps the views of the last polls alive (the caller may finish earlier batches while it
   // reads the next).
@@ -125,8 +164,8 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   }
 };
 
-Consumer::Consumer(const std::string& brokers, const std::string& topic, const std::string& group, const Config& extra,
-                   Callbacks callbacks, std::size_t polls_kept)
+Consumer::Consumer(const std::string& brokers, const std::string& topic, const std::string& group,
+                   const std::string& instance_id, const Config& extra, Callbacks callbacks, std::size_t polls_kept)
     : impl_(std::make_unique<Impl>()) {
   if (polls_kept == 0) throw std::invalid_argument("a consumer must keep at least the messages of its last poll");
   impl_->topic = topic;
@@ -147,6 +186,9 @@ Consumer::Consumer(const std::string& brokers, const std::string& topic, const s
                                                    {"queued.max.messages.kbytes", "131072"}},
                                                   extra);
   std::string err;
+  if (!instance_id.empty() && conf->set("group.instance.id", instance_id, err) != RdKafka::Conf::CONF_OK) {
+    throw std::invalid_argument("group.instance.id: " + err);
+  }
   if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(impl_.get()), err) != RdKafka::Conf::CONF_OK ||
       conf->set("event_cb", static_cast<RdKafka::EventCb*>(&impl_->log), err) != RdKafka::Conf::CONF_OK) {
     throw std::invalid_argument(err);
@@ -191,6 +233,21 @@ std::vector<PartitionProgress> Consumer::progress() const {
 
 void Consumer::close() {
   if (impl_->consumer) impl_->consumer->close();
+}
+
+bool Consumer::brokers_reachable(int timeout_ms) {
+  if (!impl_->brokers_down.load()) return true;
+  // A metadata round trip (query_watermark_offsets, tried first, waits for a partition
+  // leader far beyond its timeout when there is none).
+  std::string err;
+  std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(impl_->consumer.get(), impl_->topic, nullptr, err));
+  if (!topic) return false;
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode rc = impl_->consumer->metadata(false, topic.get(), &raw, timeout_ms);
+  delete raw;
+  if (rc != RdKafka::ERR_NO_ERROR) return false;
+  impl_->brokers_down = false;
+  return true;
 }
 
 // ---- reader ----------------------------------------------------------------------------
@@ -277,12 +334,11 @@ std::uint64_t read_headers_to_end(const std::string& brokers, const std::string&
                                   const std::function<void(std::int32_t partition, const Headers&)>& f,
                                   int timeout_ms) {
   LogToStderr log;
-  // Not a group member: assigns, never joins or commits; never creates the topic.
+  // Not a group member: assigns, never joins or commits.
   std::unique_ptr<RdKafka::Conf> conf = make_conf(brokers,
                                                   {{"group.id", "naervaer-read-back"},
                                                    {"enable.auto.commit", "false"},
                                                    {"enable.auto.offset.store", "false"},
-                                                   {"allow.auto.create.topics", "false"},
                                                    {"enable.partition.eof", "true"},
                                                    {"fetch.wait.max.ms", "100"}},
                                                   extra);
@@ -375,11 +431,14 @@ std::uint64_t read_headers_to_end(const std::string& brokers, const std::string&
 struct Producer::Impl : public RdKafka::DeliveryReportCb {
   LogToStderr log;
   std::unique_ptr<RdKafka::Producer> producer;
+  std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
   std::uint64_t failed_at_flush = 0;
 
   void dr_cb(RdKafka::Message& m) override {
-    if (m.err() != RdKafka::ERR_NO_ERROR) {
+    if (m.err() == RdKafka::ERR_NO_ERROR) {
+      ++delivered;
+    } else {
       ++failed;
       std::fprintf(stderr, "kafka: delivery to %s failed: %s\n", m.topic_name().c_str(), m.errstr().c_str());
     }
@@ -421,12 +480,25 @@ void Producer::produce(const std::string& topic, std::string_view key, std::stri
   }
 }
 
-bool Producer::flush(int timeout_ms) {
+bool Producer::brokers_reachable(int timeout_ms) {
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode rc = impl_->producer->metadata(true, nullptr, &raw, timeout_ms);
+  delete raw;
+  return rc == RdKafka::ERR_NO_ERROR;
+}
+
+Producer::Flush Producer::flush(int timeout_ms) {
   const RdKafka::ErrorCode rc = impl_->producer->flush(timeout_ms);
   const std::uint64_t failed_now = impl_->failed.load();
-  const bool ok = rc == RdKafka::ERR_NO_ERROR && failed_now == impl_->failed_at_flush;
-  impl_->failed_at_flush = failed_now;
-  return ok;
+  if (failed_now != impl_->failed_at_flush) {
+    impl_->failed_at_flush = failed_now;
+    return Flush::kFailed;
+  }
+  return rc == RdKafka::ERR_NO_ERROR ? Flush::kDelivered : Flush::kStillQueued;
+}
+
+std::uint64_t Producer::delivered() const {
+  return impl_->delivered.load();
 }
 
 void Producer::poll() {

@@ -43,9 +43,12 @@ class Consumer {
   };
 
   // Throws std::invalid_argument naming the setting when the configuration is bad.
-  // The messages of the last `polls_kept` polls stay alive (see poll()).
-  Consumer(const std::string& brokers, const std::string& topic, const std::string& group, const Config& extra,
-           Callbacks callbacks, std::size_t polls_kept = 2);
+  // The messages of the last `polls_kept` polls stay alive (see poll()). A non-empty
+  // `instance_id` makes this a static member of the group (KIP-345: group.instance.id):
+  // restarted with the same id within the session timeout, it gets its partitions back
+  // without a rebalance.
+  Consumer(const std::string& brokers, const std::string& topic, const std::string& group,
+           const std::string& instance_id, const Config& extra, Callbacks callbacks, std::size_t polls_kept = 2);
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
@@ -62,6 +65,10 @@ class Consumer {
   [[nodiscard]] std::vector<PartitionProgress> progress() const;
   // Leaves the group (revoking, so the callback checkpoints).
   void close();
+
+  // False once librdkafka has said that no broker can be reached, until one answers again:
+  // then a round trip (waiting at most timeout_ms) is made to find out. Polling thread.
+  [[nodiscard]] bool brokers_reachable(int timeout_ms);
 
  private:
   struct Impl;
@@ -108,12 +115,20 @@ class Producer {
   // Queues one message (waiting while the local queue is full).
   void produce(const std::string& topic, std::string_view key, std::string_view value,
                const std::vector<std::pair<std::string, std::string>>& headers = {});
-  // Waits until every queued message is delivered or failed; true when none failed since
-  // the last call.
-  [[nodiscard]] bool flush(int timeout_ms);
+  // Whether a broker answers (a metadata round trip), waiting at most timeout_ms.
+  [[nodiscard]] bool brokers_reachable(int timeout_ms);
+
+  enum class Flush {
+    kDelivered,    // everything queued was delivered, and nothing failed since the last flush
+    kFailed,       // some delivery failed since the last flush (librdkafka gave up on it)
+    kStillQueued,  // nothing failed, but not everything was delivered within the time
+  };
+  // Waits until every queued message is delivered or failed, at most timeout_ms.
+  [[nodiscard]] Flush flush(int timeout_ms);
   // Serves delivery reports without waiting (call now and then on long runs).
   void poll();
-  // Messages whose delivery failed, since the start.
+  // Messages delivered, and messages whose delivery failed, since the start.
+  [[nodiscard]] std::uint64_t delivered() const;
   [[nodiscard]] std::uint64_t failed() const;
 
  private:

@@ -79,6 +79,14 @@ IngestReport run_ingest(const IngestOptions& o) {
 
   // Pass 2: produce in stage order, checking every delivery report.
   kafka::Producer producer(o.brokers, o.kafka_config);
+  if (!producer.brokers_reachable(10000)) {
+    std::fprintf(stderr,
+                 "naervaer ingest: the brokers at %s did not answer within 10 s; nothing was sent (is Kafka "
+                 "running, and is --brokers right?)\n",
+                 o.brokers.c_str());
+    report.exit_status = 1;
+    return report;
+  }
   ProgressBar bar(o.progress, scan.valid_rows);
   std::uint64_t sent = 0;
   importer.emit(scan, [&](const Event& e, std::string_view json) {
@@ -88,19 +96,24 @@ IngestReport run_ingest(const IngestOptions& o) {
       bar.update(sent);
     }
   });
-  const bool delivered = producer.flush(60000);
+  // Counted from the delivery reports: a row is delivered when the broker said so. Rows
+  // still queued when the wait ends are not delivered, whatever happens to them later.
+  const kafka::Producer::Flush flushed = producer.flush(60000);
   bar.update(sent);
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  const std::uint64_t failed = producer.failed();
-  report.rows_sent = sent - std::min(sent, failed);
+  report.rows_sent = std::min(sent, producer.delivered());
+  const std::uint64_t not_delivered = sent - report.rows_sent;
   std::fprintf(stderr,
-               "naervaer ingest: %llu rows delivered to %s (%s), %llu rejected, %llu failed to deliver; "
-               "%.2f s, %.0f rows/s\n",
+               "naervaer ingest: %llu rows delivered to %s (%s), %llu rejected, %llu not delivered; %.2f s, %.0f "
+               "rows/s\n",
                static_cast<unsigned long long>(report.rows_sent), o.topic.c_str(), by_stage.c_str(),
-               static_cast<unsigned long long>(scan.rejected_rows), static_cast<unsigned long long>(failed),
+               static_cast<unsigned long long>(scan.rejected_rows), static_cast<unsigned long long>(not_delivered),
                report.seconds, static_cast<double>(sent) / std::max(report.seconds, 1e-9));
-  if (!delivered || failed > 0) {
-    std::fprintf(stderr, "naervaer ingest: delivery failed; run the same import again (it only adds duplicates)\n");
+  if (not_delivered > 0 || flushed != kafka::Producer::Flush::kDelivered) {
+    std::fprintf(stderr, "naervaer ingest: %s; run the same import again (rows delivered twice count once)\n",
+                 flushed == kafka::Producer::Flush::kStillQueued
+                     ? "the brokers did not confirm every row within 60 s"
+                     : "the brokers refused some rows (the lines above say why)");
     report.exit_status = 1;
   } else {
     report.exit_status = scan.rejected_rows ? 3 : 0;

@@ -1,6 +1,7 @@
 // naervaer: one binary, subcommands (like kcat or rpk). Bad flags: one line and exit 2.
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -214,10 +215,24 @@ int cmd_broker(int argc, char** argv) {
   if (o.brokers < 1 || o.brokers > 9) throw UsageError("--brokers must be from 1 to 9");
   if (vm.count("topic")) o.topics = vm["topic"].as<std::vector<std::string>>();
   install_signal_handlers();
-  const kafka::EmbeddedBroker broker(o);
+  // Fault injection for the tests: SIGUSR1 takes the brokers off the network, SIGUSR2
+  // brings them back, their data kept.
+  sigset_t fault_signals;
+  sigemptyset(&fault_signals);
+  sigaddset(&fault_signals, SIGUSR1);
+  sigaddset(&fault_signals, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &fault_signals, nullptr);  // before the cluster's threads start
+  kafka::EmbeddedBroker broker(o);
   std::printf("bootstrap.servers=%s\n", broker.bootstrap_servers().c_str());
   std::fflush(stdout);
-  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const timespec tick{0, 100 * 1000 * 1000};
+  while (!g_stop.load()) {
+    const int signal = sigtimedwait(&fault_signals, nullptr, &tick);
+    if (signal == SIGUSR1 || signal == SIGUSR2) {
+      broker.set_reachable(signal == SIGUSR2);
+      std::fprintf(stderr, "naervaer broker: %s\n", signal == SIGUSR2 ? "reachable again" : "unreachable (SIGUSR1)");
+    }
+  }
   return 0;
 }
 
@@ -227,7 +242,11 @@ int cmd_aggregate(int argc, char** argv) {
       "state", po::value<std::string>(), "state directory (RocksDB; required)")(
       "topic", po::value<std::string>()->default_value("naervaer.events"), "events topic (rejects go to TOPIC.dlq)")(
       "group", po::value<std::string>()->default_value("naervaer-aggregator"), "consumer group")(
-      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT")(
+      "group-instance-id", po::value<std::string>(),
+      "this instance's static id in the group (KIP-345): restarted within the session timeout, it gets its "
+      "partitions back at once. Default: one made on the first start and kept in the state directory; "
+      "\"none\": a dynamic member")("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+                                    "HTTP address HOST:PORT")(
       "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
       "peer", po::value<std::vector<std::string>>(),
       "another instance of the group, http://HOST:PORT (repeatable): evaluations add its persons' sums")(
@@ -247,6 +266,11 @@ int cmd_aggregate(int argc, char** argv) {
   o.state_dir = vm["state"].as<std::string>();
   o.topic = vm["topic"].as<std::string>();
   o.group = vm["group"].as<std::string>();
+  if (vm.count("group-instance-id")) {
+    const std::string id = vm["group-instance-id"].as<std::string>();
+    if (id.empty()) throw UsageError("--group-instance-id is empty (\"none\" for a dynamic member)");
+    o.group_instance_id = id == "none" ? std::string() : id;
+  }
   o.listen = vm["listen"].as<std::string>();
   if (vm.count("today")) o.today = parse_date_option("today", vm["today"].as<std::string>());
   o.projection = projection_options(vm);

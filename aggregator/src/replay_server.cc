@@ -17,7 +17,7 @@ class FixedSource final : public ServingSource {
   FixedSource(Projection projection, std::unique_ptr<TimeTravel> past, std::uint64_t events)
       : projection_(std::move(projection)), past_(std::move(past)), events_(events) {}
 
-  [[nodiscard]] bool ready() const override { return true; }
+  [[nodiscard]] std::string not_ready_reason() const override { return {}; }
   [[nodiscard]] PipelineStatus status() override {
     PipelineStatus st;
     st.as_of = projection_.as_of();

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -16,8 +17,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <mutex>
+#include <random>
 #include <set>
 #include <shared_mutex>
 #include <sstream>
@@ -42,6 +46,32 @@ using Clock = std::chrono::steady_clock;
 // Threads named in top -H, perf and /proc (at most 15 characters).
 void name_this_thread(const char* name) {
   (void)pthread_setname_np(pthread_self(), name);
+}
+
+// The instance's id in the group, stable across restarts: kept in the state directory,
+// made on the first start from the host name and random bytes (two instances on one host
+// have two state directories, so two ids).
+std::string stored_group_instance_id(const std::filesystem::path& state_dir) {
+  const std::filesystem::path file = state_dir / "group-instance-id";
+  if (std::ifstream in(file); in) {
+    std::string id;
+    std::getline(in, id);
+    if (!id.empty()) return id;
+  }
+  char host[256] = {};
+  (void)gethostname(host, sizeof host - 1);
+  std::random_device random;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", random());
+  std::string id = std::string(host[0] != 0 ? host : "naervaer") + "-" + suffix;
+  {
+    const mode_t old = umask(077);  // the state directory's files are for their owner only
+    std::ofstream out(file);
+    umask(old);
+    out << id << "\n";
+    if (!out) throw std::runtime_error("cannot write " + file.string());
+  }
+  return id;
 }
 
 }  // namespace
@@ -126,7 +156,12 @@ struct Service::Impl final : ServingSource {
 
   // Counters for /api/v1/status.
   std::atomic<std::uint64_t> applied{0}, duplicates{0}, rejected{0};
-  std::atomic<bool> ready_flag{false};
+  std::atomic<bool> ready_flag{false};  // partitions assigned
+  std::atomic<bool> caught_up{false};   // no backlog, once since the last assignment
+  // Set when librdkafka says no broker can be reached, until one answers (see run()).
+  std::atomic<bool> brokers_lost{false};
+  std::atomic<std::time_t> brokers_lost_since{0};
+  Clock::time_point last_broker_check;
   // Set with a deferral of the figures, cleared once they are current: spares the main
   // loop's idle check the write lock (set_as_of may have materialized already: a hint).
   std::atomic<bool> maybe_deferred{false};
@@ -473,9 +508,32 @@ struct Service::Impl final : ServingSource {
       if (auto it = stored.find(p); it != stored.end()) start[p] = it->second;
     }
     find_rejects_sent(start);
+    caught_up = false;
     ready_flag = true;
     backlog_reserved = false;
     return start;
+  }
+
+  // Nothing came in the last poll: are we caught up, and are the brokers still there? One
+  // line when they go and one when they come back; meanwhile HTTP answers from the state
+  // as it is, and /readyz says why it is not ready.
+  void note_idle() {
+    if (!caught_up.load() && ready_flag.load() && consumer_backlog() == 0U) caught_up = true;
+    const auto now = Clock::now();
+    if (now - last_broker_check < std::chrono::seconds(2)) return;
+    last_broker_check = now;
+    const bool reachable = consumer->brokers_reachable(1000);
+    if (!reachable && !brokers_lost.load()) {
+      brokers_lost_since = std::time(nullptr);
+      brokers_lost = true;
+      std::fprintf(stderr,
+                   "naervaer aggregate: the brokers cannot be reached; answering from the state as it is (not "
+                   "ready) until they come back\n");
+    } else if (reachable && brokers_lost.load()) {
+      brokers_lost = false;
+      std::fprintf(stderr, "naervaer aggregate: the brokers answer again after %lld s; consuming\n",
+                   static_cast<long long>(std::time(nullptr) - brokers_lost_since.load()));
+    }
   }
 
   // Reads the dead-letter topic back: which rejects of the owned partitions, at or after
@@ -573,6 +631,30 @@ struct Service::Impl final : ServingSource {
   std::atomic<bool> write_failed{false};
   std::thread writer;
 
+  // Waits for the rejects to be delivered as long as librdkafka keeps trying (with the
+  // brokers gone, up to its message.timeout.ms): the checkpoint waits, and so does
+  // consumption, while HTTP answers from the state as it is. False when one failed.
+  bool flush_dead_letters() {
+    bool said = false;
+    for (;;) {
+      switch (dlq->flush(30000)) {
+        case kafka::Producer::Flush::kDelivered:
+          if (said) std::fprintf(stderr, "naervaer aggregate: the dead-letter topic took the rejects; going on\n");
+          return true;
+        case kafka::Producer::Flush::kFailed:
+          return false;
+        case kafka::Producer::Flush::kStillQueued:
+          if (!said) {
+            std::fprintf(stderr,
+                         "naervaer aggregate: waiting for the dead-letter topic to take the rejects before the "
+                         "checkpoint (are the brokers reachable?)\n");
+          }
+          said = true;
+          break;
+      }
+    }
+  }
+
   void writer_loop() {
     name_this_thread("naervaer-ckpt");
     std::unique_lock lock(writer_mutex);
@@ -587,7 +669,7 @@ struct Service::Impl final : ServingSource {
       // after a restart the same messages are consumed and rejected again.
       if (write_failed.load()) {
         ok = false;
-      } else if (!dlq->flush(30000)) {
+      } else if (!flush_dead_letters()) {
         std::fprintf(stderr, "naervaer aggregate: the dead-letter topic did not take every reject; stopping\n");
         ok = false;
       } else if (die_after_dead_letters_flushed.load() && dead_letters_produced.load() > 0) {
@@ -845,7 +927,22 @@ struct Service::Impl final : ServingSource {
 
   // ---- what serving reads (ServingSource) ----------------------------------------------
 
-  [[nodiscard]] bool ready() const override { return ready_flag.load(); }
+  [[nodiscard]] std::string not_ready_reason() const override {
+    if (brokers_lost.load()) {
+      const std::time_t since = brokers_lost_since.load();
+      std::tm tm{};
+      gmtime_r(&since, &tm);
+      char when[32];
+      std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      return std::string("the brokers cannot be reached since ") + when + "; serving the state as it was then";
+    }
+    if (!ready_flag.load()) return "waiting for partitions from the consumer group";
+    if (!caught_up.load()) {
+      const std::optional<std::uint64_t> backlog = consumer_backlog();
+      return backlog ? "catching up: " + std::to_string(*backlog) + " events behind" : "catching up";
+    }
+    return {};
+  }
 
   [[nodiscard]] PipelineStatus status() override {
     PipelineStatus st;
@@ -965,10 +1062,12 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   callbacks.on_revoke = [&m](const std::vector<std::int32_t>& partitions) {
     (void)m.checkpoint(true);
     for (std::int32_t p : partitions) m.owned.erase(p);  // their messages are no longer ours
+    if (m.owned.empty()) m.ready_flag = false;
   };
   // The views of every batch in flight, and of the one being read, must stay valid.
-  m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, m.o.kafka_config, callbacks,
-                                                 Impl::kBatchesInFlight + 1);
+  const std::string instance_id = m.o.group_instance_id.value_or(stored_group_instance_id(m.o.state_dir));
+  m.consumer = std::make_unique<kafka::Consumer>(m.o.brokers, m.o.topic, m.o.group, instance_id, m.o.kafka_config,
+                                                 callbacks, Impl::kBatchesInFlight + 1);
   m.consumer_for_readers = m.consumer.get();
   // Last, though ~Impl would also join it if something after it threw.
   m.writer = std::thread([&m] { m.writer_loop(); });
@@ -1032,6 +1131,7 @@ int Service::run(const std::atomic<bool>& stop) {
     if (idle && batch.messages.empty() && m.maybe_deferred.load() && m.consumer_backlog() == 0U) {
       m.materialize_figures("caught up");
     }
+    if (idle && batch.messages.empty()) m.note_idle();
     if (!batch.messages.empty()) {
       m.start_fold(batch);
       next = (next + 1) % batches.size();

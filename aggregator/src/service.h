@@ -24,6 +24,9 @@ struct ServiceOptions {
   std::string brokers;
   std::string topic = "naervaer.events";
   std::string group = "naervaer-aggregator";
+  // This instance's static membership of the group (KIP-345: group.instance.id). None: the
+  // id kept in the state directory (made on the first start); empty: a dynamic member.
+  std::optional<std::string> group_instance_id;
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path state_dir;
   std::optional<Date> today;  // a fixed as-of date; none: the local date, moving at midnight

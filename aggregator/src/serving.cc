@@ -469,8 +469,9 @@ struct Serving::Impl {
     if (req.path.starts_with(kReport) && req.path.size() > kReport.size()) return unit_report(req);
     if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
     if (req.path == "/readyz") {
-      return source.ready() ? http::Response{200, "text/plain", "ready\n"}
-                            : http::Response{503, "text/plain", "not ready: waiting for partitions\n"};
+      const std::string why = source.not_ready_reason();
+      return why.empty() ? http::Response{200, "text/plain", "ready\n"}
+                         : http::Response{503, "text/plain", "not ready: " + why + "\n"};
     }
     if (req.path == "/metrics") return metrics_text();
     if (req.path == "/api/v1/status") return status_json();

@@ -40,8 +40,9 @@ struct PipelineStatus {
 class ServingSource {
  public:
   virtual ~ServingSource() = default;
-  // Partitions assigned and caught up to the stored offsets.
-  [[nodiscard]] virtual bool ready() const = 0;
+  // Empty when ready: partitions assigned, the brokers reachable, caught up once since the
+  // assignment. Otherwise why not, in a few words.
+  [[nodiscard]] virtual std::string not_ready_reason() const = 0;
   [[nodiscard]] virtual PipelineStatus status() = 0;
   // Appends the Prometheus text of the pipeline's own metrics (events, lag, checkpoints).
   virtual void pipeline_metrics(std::string& out) = 0;
