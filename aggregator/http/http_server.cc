@@ -87,6 +87,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec) {
     waiting_since_ = 0;
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
+      answer_and_close(431, R"({"error":"the request is larger than 16 KiB"})");
+      return;
+    }
+    // A message the HTTP parser refused (not a connection closed or timed out in the middle).
+    const bool unparsable = ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+                            ec != bhttp::error::need_more;
+    if (unparsable) {
+      answer_and_close(400, R"({"error":"not an HTTP/1.1 request"})");
+      return;
+    }
     if (ec) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -125,6 +137,21 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(std::chrono::seconds(60));                      // a client that reads nothing is let go
     bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code wec, std::size_t) {
       if (!wec && response->keep_alive()) self->read(kKeepAliveTimeout);
+    });
+  }
+
+  // For a request that cannot be read: say why, then close.
+  void answer_and_close(int status, std::string body) {
+    auto response = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(status), 11);
+    response->set(bhttp::field::server, "naervaer");
+    response->set(bhttp::field::content_type, "application/json");
+    response->keep_alive(false);
+    response->body() = std::move(body);
+    response->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(10));
+    bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     });
   }
 

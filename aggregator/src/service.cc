@@ -1115,6 +1115,10 @@ int Service::run(const std::atomic<bool>& stop) {
   const std::size_t poll_max =
       std::min<std::size_t>(Impl::kBatchMessages, std::max<std::size_t>(1, m.o.checkpoint_events));
   while (!stop.load()) {
+    if (m.write_failed.load()) {  // said by the writer; stop now, not at the next checkpoint
+      status = 1;
+      break;
+    }
     Impl::Batch& batch = batches[next];
     const bool idle = m.in_flight_batches.empty();
     m.consumer->poll(poll_max, idle ? 100 : 0, batch.messages);

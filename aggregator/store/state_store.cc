@@ -1,12 +1,15 @@
 #include "state_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <initializer_list>
 #include <stdexcept>
 #include <thread>
@@ -97,8 +100,33 @@ void JournalSegment::append(std::int32_t partition, std::string_view event) {
   ++count_;
 }
 
+namespace {
+
+// RocksDB's warnings and errors, one line each on standard error (they name files and
+// keys of the journal, never a person); its informational chatter is left out. Not its
+// LOG file: when the disk is full, writing that file again after the first error trips
+// an assertion in Debian's build (WritableFileWriter::AssertFalseAndGetStatusForPrevError,
+// from the thread that waits for room), and the process aborts instead of stopping cleanly.
+class WarningsToStderr : public rocksdb::Logger {
+ public:
+  WarningsToStderr() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char line[1024];
+    const int n = std::vsnprintf(line, sizeof line, format, ap);
+    std::size_t end = n < 0 ? 0 : std::min(static_cast<std::size_t>(n), sizeof line - 1);
+    while (end > 0 && (line[end - 1] == '\n' || line[end - 1] == ' ')) --end;
+    std::fprintf(stderr, "rocksdb: %.*s\n", static_cast<int>(end), line);
+  }
+};
+
+}  // namespace
+
 struct StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
+  bool write_failed = false;  // see ~StateStore
   std::string offset_prefix;
   std::string counters_key;  // the checkpoint's counters of events by outcome
   std::string reference_prefix;
@@ -121,6 +149,9 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   } else {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw std::runtime_error("cannot create state directory " + dir.string() + ": " + ec.message());
+    // Health data: the directory is its owner's only, whatever the umask.
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+    if (ec) throw std::runtime_error("cannot make " + dir.string() + " private: " + ec.message());
   }
   impl_->read_only = access == Access::kReadOnly;
   if (!impl_->zstd) throw std::bad_alloc();
@@ -138,6 +169,7 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   options.min_blob_size = 64 << 10;
   options.blob_compression_type = rocksdb::kNoCompression;  // segments come compressed
   options.IncreaseParallelism(2);
+  options.info_log = std::make_shared<WarningsToStderr>();
   rocksdb::DB* db = nullptr;
   rocksdb::Status st = access == Access::kReadOnly ? rocksdb::DB::OpenForReadOnly(options, dir.string(), &db)
                                                    : rocksdb::DB::Open(options, dir.string(), &db);
@@ -171,7 +203,13 @@ StateStore::StateStore(const std::filesystem::path& dir, const std::string& topi
   }
 }
 
-StateStore::~StateStore() = default;
+StateStore::~StateStore() {
+  // After a failed write (a full disk) RocksDB's log writer keeps the error, and closing the
+  // database writes to it again: Debian's build then aborts on an assertion
+  // (WritableFileWriter::AssertFalseAndGetStatusForPrevError). The process is on its way
+  // out; the next open recovers from the log what was written before the failure.
+  if (impl_->write_failed) (void)impl_->db.release();  // NOLINT(bugprone-unused-return-value)
+}
 
 StoreStatus StateStore::commit(const Checkpoint& c) {
   if (impl_->read_only) return {false, "the state was opened read-only"};
@@ -205,7 +243,10 @@ StoreStatus StateStore::commit(const Checkpoint& c) {
   rocksdb::WriteOptions wo;
   wo.sync = true;  // a checkpoint survives a power cut, not only a crash
   const rocksdb::Status s = impl_->db->Write(wo, &batch);
-  if (!s.ok()) return {false, "checkpoint failed: " + s.ToString()};
+  if (!s.ok()) {
+    impl_->write_failed = true;
+    return {false, "checkpoint failed: " + s.ToString()};
+  }
   impl_->next_seq = seq;
   impl_->next_segment = segment_seq + 1;
   return {};
