@@ -219,6 +219,7 @@ struct Projection::State {
   Writer own{&unmatched};  // the fold's
   std::vector<EmploymentRec> employments_before;
   std::vector<AbsenceRec> absences_after;
+  std::vector<Period> changed_scratch;
   std::vector<EventHashes> hashes_scratch;
 
   // Deferred figures (Projection::defer_figures): the employees changed meanwhile, each
@@ -278,6 +279,8 @@ struct Projection::State {
   // Each changed employee's old share of the figures out, the current one in: once per
   // employee however many events changed it.
   void refigure(Counted& c, Writer& w);
+  void changed_days(const AbsenceRec* before, const AbsenceRec* now, const std::vector<AbsenceRec>& absences_before,
+                    const std::vector<AbsenceRec>& absences_now, std::vector<Period>& out) const;
 
   // Many persons (a catch-up, a replay) are refigured on two threads. Each unit's series is
   // written by one thread only: the units are split in two by id, and a person employed

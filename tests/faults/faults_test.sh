@@ -235,6 +235,34 @@ PY
     kcat -P -b "$BS" -t naervaer.events -K $'\t' -X message.max.bytes=2000000 -l "$work/hostile.txt"
     cat "$work/hostile.txt" >>"$work/sent.txt"
     wait_caught_up
+    step "one employee with 20,000 one-day absences, one long case, folded live (chunks of 500)"
+    python3 - "$work" <<'PY'
+import datetime, json, sys
+work = sys.argv[1]
+emp = "p00000000000beef1"
+first = datetime.date(2026, 11, 22) - datetime.timedelta(days=20000)
+events = [{"event_id": "long-m", "type": "employment_set", "recorded_at": "1970-01-01T00:00:00Z",
+           "employee": emp, "employment_id": "m1", "unit": "kommune", "from": "1970-01-01", "fte_percent": 100}]
+for i in range(20000):
+    d = (first + datetime.timedelta(days=i)).isoformat()
+    events.append({"event_id": f"long-{i}", "type": "absence_set", "recorded_at": "2026-11-21T00:00:00Z",
+                   "employee": emp, "absence_id": f"a{i}", "kind": "self_certified", "from": d, "to": d,
+                   "grade_percent": 100})
+with open(f"{work}/valid.jsonl", "a") as f:
+    for e in events: f.write(json.dumps(e) + "\n")
+for c in range(0, len(events), 500):
+    with open(f"{work}/long.{c // 500:03d}", "w") as f:
+        for e in events[c:c + 500]: f.write(emp + "\t" + json.dumps(e) + "\n")
+PY
+    cpu() { awk '{print $14 + $15}' "/proc/$agg/stat"; }
+    before=$(cpu)
+    for f in "$work"/long.*; do
+      produce "$f"
+      wait_caught_up
+    done
+    ticks=$(($(cpu) - before))
+    echo "fold CPU for the long case: $((ticks / $(getconf CLK_TCK))) s (it was 150-170 s when the live retraction was quadratic)"
+    ((ticks < 30 * $(getconf CLK_TCK))) || fail "the long case took $((ticks / $(getconf CLK_TCK))) s of CPU"
     rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$agg/status")
     echo "peak resident memory: $((rss_kb / 1024)) MiB"
     ((rss_kb < 1024 * 1024)) || fail "peak memory $((rss_kb / 1024)) MiB after the hostile messages"

@@ -313,5 +313,68 @@ TEST(ProjectionPropertyTest, ManyPersonsMaterializeOnTwoThreadsToTheSameFigures)
   }
 }
 
+// One long case changed one absence at a time, live: grown day by day through every
+// duration class, split by cancelling a block (two cases, each of another class), merged
+// again, a day moved into the gap, one absence made open-ended. Only the days that can
+// change are retracted (issue 15: retracting the whole case was quadratic); after every
+// phase the figures equal the reference model and a fresh fold.
+TEST(ProjectionPropertyTest, OneLongCaseChangedAbsenceByAbsenceEqualsRecomputation) {
+  const Date start = Generator::kStart + 20;
+  Projection p(Generator::kStart + 400);
+  Records rec;
+  std::uint64_t seq = 0;
+  auto apply = [&](EventBody body) {
+    Event e;
+    e.event_id = "long-" + std::to_string(++seq);
+    e.recorded_at_ms = static_cast<std::int64_t>(seq);
+    e.body = std::move(body);
+    ASSERT_EQ(p.apply(e).outcome, Outcome::kApplied);
+    rec.apply(e);
+  };
+  auto day = [&](int i, AbsenceKind kind = AbsenceKind::kSelfCertified) {
+    AbsenceSet a;
+    a.employee = "E1";
+    a.absence_id = "d" + std::to_string(i);
+    a.kind = kind;
+    a.from = start + i;
+    a.to = start + i;
+    a.grade = kFullPercent;
+    return a;
+  };
+  apply(UnitRegistered{"U1", "n", "S1"});
+  apply(UnitRegistered{"S1", "n", "K"});
+  apply(EmploymentSet{"E1", "m1", "U1", Generator::kStart, std::nullopt, 8000});
+  apply(EmploymentSet{"E2", "m1", "U1", Generator::kStart, std::nullopt, 10000});
+  constexpr int kDays = 150;  // past 56 days: every duration class on the way
+  for (int i = 0; i < kDays; ++i) {
+    apply(day(i, i % 3 == 0 ? AbsenceKind::kDoctorCertified : AbsenceKind::kSelfCertified));
+    if (i % 7 == 0 || i == 15 || i == 16 || i == 55 || i == 56) {
+      expect_equal_to_fresh(p, rec, static_cast<std::uint32_t>(i));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  expect_equal_to_reference(p, rec, 1);
+  for (int i = 60; i < 80; ++i) apply(AbsenceCancelled{"E1", "d" + std::to_string(i)});  // a 20-day gap: split
+  expect_equal_to_reference(p, rec, 2);
+  expect_equal_to_fresh(p, rec, 2);
+  apply(day(70));  // a day in the gap: three cases
+  expect_equal_to_fresh(p, rec, 3);
+  for (int i = 60; i < 80; ++i) apply(day(i));  // merged again
+  expect_equal_to_reference(p, rec, 4);
+  expect_equal_to_fresh(p, rec, 4);
+  AbsenceSet moved = day(30);
+  moved.from = start + kDays + 10;  // moved out of the case, past its end: the case shrinks by nothing, one more case
+  moved.to = moved.from + 2;
+  apply(moved);
+  AbsenceSet open = day(kDays - 1);
+  open.to.reset();  // open-ended: runs to the as-of date
+  apply(open);
+  expect_equal_to_reference(p, rec, 5);
+  expect_equal_to_fresh(p, rec, 5);
+  p.set_as_of(Generator::kStart + 500);
+  expect_equal_to_reference(p, rec, 6);
+  expect_equal_to_fresh(p, rec, 6);
+}
+
 }  // namespace
 }  // namespace naervaer
