@@ -1,15 +1,23 @@
 #include "http_server.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -31,22 +39,117 @@ constexpr auto kKeepAliveTimeout = std::chrono::seconds(30);
 // Only GET and HEAD are served: a body beyond this is not read.
 constexpr std::uint32_t kMaxRequestBytes = 16 * 1024;
 
-class Session;
+class SessionBase;
 
 // Every open session, and since when each has waited for a request (0: it is answering),
 // so that at the limit the longest-waiting ones are closed instead of refusing a new one.
 struct Registry {
   std::mutex mutex;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class SessionBase {
  public:
-  Session(tcp::socket socket, const Handler& handler, std::atomic<int>& open, Registry& registry)
-      : stream_(std::move(socket)), handler_(handler), open_(open), registry_(registry) {
+  SessionBase() = default;
+  virtual ~SessionBase() = default;
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
+  // Closes the connection from any thread (on its own strand).
+  virtual void close() = 0;
+  // Since when it has waited for a request, in steady-clock nanoseconds; 0 while answering.
+  [[nodiscard]] std::int64_t waiting_since() const noexcept { return waiting_since_.load(); }
+
+ protected:
+  std::atomic<std::int64_t> waiting_since_{0};
+};
+
+std::string base64_decode(std::string_view in) {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (const char c : in) {
+    if (c == '=') break;
+    const std::size_t v = kAlphabet.find(c);
+    if (v == std::string_view::npos) return {};
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// Basic authentication against bcrypt hashes. A bcrypt costs tens of milliseconds, so a
+// password once verified is remembered by its SHA-256 (as the exporter-toolkit caches):
+// a page or a scrape does not pay it on every request.
+class Authenticator {
+ public:
+  explicit Authenticator(std::map<std::string, std::string> users) : users_(std::move(users)) {}
+  [[nodiscard]] bool enabled() const noexcept { return !users_.empty(); }
+
+  // The user named by a valid "Authorization: Basic ..." header; nothing otherwise.
+  std::optional<std::string> user(std::string_view authorization) {
+    static constexpr std::string_view kBasic = "Basic ";
+    if (authorization.size() <= kBasic.size() || !boost::algorithm::istarts_with(authorization, kBasic)) return {};
+    const std::string pair = base64_decode(authorization.substr(kBasic.size()));
+    const std::size_t colon = pair.find(':');
+    if (colon == std::string::npos) return {};
+    std::string name = pair.substr(0, colon);
+    const std::string password = pair.substr(colon + 1);
+    const auto it = users_.find(name);
+    if (it == users_.end()) return {};
+    const Digest digest = sha256(name + '\0' + password);
+    {
+      std::lock_guard lock(mutex_);
+      if (verified_.count(digest)) return name;
+    }
+    if (!bcrypt_matches(password, it->second)) return {};
+    std::lock_guard lock(mutex_);
+    if (verified_.size() > 1000) verified_.clear();  // bounded, whatever is tried
+    verified_.insert(digest);
+    return name;
+  }
+
+ private:
+  using Digest = std::array<unsigned char, 32>;
+  static Digest sha256(const std::string& text) {
+    Digest d{};
+    unsigned int n = 0;
+    if (EVP_Digest(text.data(), text.size(), d.data(), &n, EVP_sha256(), nullptr) != 1) {
+      throw std::runtime_error("SHA-256 failed");
+    }
+    return d;
+  }
+  std::map<std::string, std::string> users_;
+  std::mutex mutex_;
+  std::set<Digest> verified_;
+};
+
+// Paths answered without credentials: they say whether the process lives and is ready,
+// never a figure, and probes should not need a password.
+bool open_without_credentials(std::string_view path) {
+  return path == "/healthz" || path == "/readyz";
+}
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  template <class... StreamArgs>
+  Session(const Handler& handler, Authenticator& auth, std::atomic<int>& open, Registry& registry,
+          StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        handler_(handler),
+        auth_(auth),
+        open_(open),
+        registry_(registry) {
     ++open_;
   }
-  ~Session() {
+  ~Session() override {
     --open_;
     std::lock_guard lock(registry_.mutex);
     registry_.sessions.erase(this);
@@ -57,32 +160,40 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() {
     {
       std::lock_guard lock(registry_.mutex);
-      registry_.sessions.emplace(this, weak_from_this());
+      registry_.sessions.emplace(this, std::weak_ptr<SessionBase>(this->shared_from_this()));
     }
-    read(kFirstRequestTimeout);
+    if constexpr (kTls) {
+      // The handshake counts as waiting for a request: a client that never finishes it is
+      // closed like any idle one.
+      waiting_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+      beast::get_lowest_layer(stream_).expires_after(kFirstRequestTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec) self->read(kFirstRequestTimeout);  // plain HTTP, or no common cipher: closed
+      });
+    } else {
+      read(kFirstRequestTimeout);
+    }
   }
 
-  // Since when it has waited for a request, in steady-clock nanoseconds; 0 while answering.
-  [[nodiscard]] std::int64_t waiting_since() const noexcept { return waiting_since_.load(); }
-
-  // Closes the connection from any thread (on its own strand).
-  void close() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      self->stream_.socket().close(ignored);
-    });
+  void close() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_socket(); });
   }
 
  private:
+  void close_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
   void read(std::chrono::seconds timeout) {
     request_.emplace();
     request_->body_limit(kMaxRequestBytes);
     request_->header_limit(kMaxRequestBytes);
     waiting_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
-    stream_.expires_after(timeout);
+    beast::get_lowest_layer(stream_).expires_after(timeout);
     bhttp::async_read(stream_, buffer_, *request_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -101,7 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) {
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
     const auto& request = request_->get();
@@ -118,6 +229,12 @@ class Session : public std::enable_shared_from_this<Session> {
     } else if (!valid_percent_encoding(target)) {
       res =
           Response{400, "application/json", R"({"error":"the request target has a % not followed by two hex digits"})"};
+    } else if (auth_.enabled() && !open_without_credentials(req.path) &&
+               !authenticate(request[bhttp::field::authorization], req)) {
+      res = Response{401,
+                     "application/json",
+                     R"j({"error":"a user name and password are needed (HTTP basic authentication)"})j",
+                     {{"WWW-Authenticate", R"(Basic realm="naervaer", charset="UTF-8")"}}};
     } else {
       try {
         res = handler_(req);
@@ -133,11 +250,19 @@ class Session : public std::enable_shared_from_this<Session> {
     response->keep_alive(request.keep_alive());
     response->body() = std::move(res.body);
     response->prepare_payload();
-    if (request.method() == bhttp::verb::head) response->body().clear();  // headers as for GET, no body
-    stream_.expires_after(std::chrono::seconds(60));                      // a client that reads nothing is let go
-    bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code wec, std::size_t) {
-      if (!wec && response->keep_alive()) self->read(kKeepAliveTimeout);
-    });
+    if (request.method() == bhttp::verb::head) response->body().clear();       // headers as for GET, no body
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));  // a client that reads nothing is let go
+    bhttp::async_write(stream_, *response,
+                       [self = this->shared_from_this(), response](beast::error_code wec, std::size_t) {
+                         if (!wec && response->keep_alive()) self->read(kKeepAliveTimeout);
+                       });
+  }
+
+  bool authenticate(std::string_view authorization, Request& req) {
+    std::optional<std::string> user = auth_.user(authorization);
+    if (!user) return false;
+    req.user = std::move(*user);
+    return true;
   }
 
   // For a request that cannot be read: say why, then close.
@@ -148,20 +273,20 @@ class Session : public std::enable_shared_from_this<Session> {
     response->keep_alive(false);
     response->body() = std::move(body);
     response->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(10));
-    bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
+    bhttp::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code, std::size_t) {
       beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> request_;
   const Handler& handler_;
+  Authenticator& auth_;
   std::atomic<int>& open_;
   Registry& registry_;
-  std::atomic<std::int64_t> waiting_since_{0};
 };
 
 }  // namespace
@@ -172,6 +297,8 @@ struct Server::Impl {
   std::atomic<int> sessions{0};
   Registry registry;
   Handler handler;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<asio::ssl::context> tls;  // with TLS configured, every connection is TLS
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
@@ -180,7 +307,7 @@ struct Server::Impl {
   // Closes the sessions that have waited longest for a request (idle keep-alive or slow
   // clients), a sixteenth of the limit at a time; sessions answering are never closed.
   void make_room() {
-    std::vector<std::pair<std::int64_t, std::shared_ptr<Session>>> waiting;
+    std::vector<std::pair<std::int64_t, std::shared_ptr<SessionBase>>> waiting;
     {
       std::lock_guard lock(registry.mutex);
       for (const auto& [raw, weak] : registry.sessions) {
@@ -198,7 +325,13 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         if (sessions.load() >= kMaxSessions) make_room();
-        std::make_shared<Session>(std::move(socket), handler, sessions, registry)->start();
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(handler, *auth, sessions, registry,
+                                                                          std::move(socket), *tls)
+              ->start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(handler, *auth, sessions, registry, std::move(socket))->start();
+        }
         accept();
         return;
       }
@@ -212,8 +345,21 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const std::string& listen, Handler handler, int threads) : impl_(std::make_unique<Impl>()) {
+Server::Server(const std::string& listen, Handler handler, int threads, const WebConfig& web)
+    : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
+  impl_->auth = std::make_unique<Authenticator>(web.users);
+  if (web.tls) {
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    impl_->tls->use_certificate_chain_file(web.tls->cert_file.string(), ec);
+    if (ec) throw std::runtime_error("cannot use the certificate " + web.tls->cert_file.string() + ": " + ec.message());
+    impl_->tls->use_private_key_file(web.tls->key_file.string(), asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("cannot use the private key " + web.tls->key_file.string() + ": " + ec.message());
+  }
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT, got \"" + listen + "\"");
   std::string host = listen.substr(0, colon);

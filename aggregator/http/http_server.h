@@ -10,12 +10,15 @@
 #include <utility>
 #include <vector>
 
+#include "web_config.h"
+
 namespace naervaer::http {
 
 struct Request {
   std::string method;
   std::string path;   // without the query
   std::string query;  // after '?', undecoded
+  std::string user;   // who authenticated (basic authentication); empty without --web-config users
 };
 
 struct Response {
@@ -37,9 +40,11 @@ using Handler = std::function<Response(const Request&)>;
 
 class Server {
  public:
-  // listen: "HOST:PORT" (port 0 picks a free one). Throws std::runtime_error when the
-  // address cannot be bound, naming it.
-  Server(const std::string& listen, Handler handler, int threads = 2);
+  // listen: "HOST:PORT" (port 0 picks a free one). With `web` users, every request but
+  // /healthz and /readyz needs one of their passwords (401 otherwise); with its TLS files,
+  // every connection is TLS (1.2 or later). Throws std::runtime_error when the address
+  // cannot be bound or the TLS files used, naming them.
+  Server(const std::string& listen, Handler handler, int threads = 2, const WebConfig& web = {});
   ~Server();  // stops
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

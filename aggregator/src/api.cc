@@ -82,7 +82,7 @@ json::object followups_json(const std::string& unit, Period period, const Follow
   return o;
 }
 
-http::Response units(const Projection& p) {
+http::Response units(const Projection& p, const std::function<bool(UnitId)>& visible) {
   const FrequentShortTermRule rule = p.options().frequent_short_term;
   std::vector<Period> windows;
   for (Window w : kAllWindows) windows.push_back(window_period(w, p.as_of()));
@@ -93,6 +93,7 @@ http::Response units(const Projection& p) {
   const auto& followups = follow.steps[0];
   json::array list;
   for (UnitId u = 0; u < p.unit_count(); ++u) {
+    if (visible && !visible(u)) continue;
     const UnitInfo& info = p.unit(u);
     const TargetView t = p.target(u, p.as_of().year());
     json::object target{

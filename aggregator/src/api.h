@@ -2,6 +2,7 @@
 // no locking here (the caller holds the projection's read lock).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +23,8 @@ namespace naervaer::api {
 // GET /api/v1/units: every unit with its target, the windows (each with NAV's band against
 // the parent), the frequent short-term count (the projection's rule) and the follow-up of
 // the last 365 days.
-http::Response units(const Projection& p);
+// `visible`, when given, leaves out the units it says no to (a user limited to some units).
+http::Response units(const Projection& p, const std::function<bool(UnitId)>& visible = {});
 // GET /api/v1/units/{unit}/followups?from=&to= (DOMAIN.md §11; default: the last 365 days)
 http::Response followups(const Projection& p, const std::string& unit, const std::string& query);
 // The follow-up document of one unit over one period (masked: no counts).

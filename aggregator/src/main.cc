@@ -39,6 +39,7 @@
 #include "state_view.h"
 #include "summary_table.h"
 #include "time_travel.h"
+#include "web_config.h"
 
 namespace po = boost::program_options;
 
@@ -57,6 +58,7 @@ commands:
   journal    print the events an aggregator's state holds as JSON Lines (for replay and audits)
   evaluate   did the measures work? their evaluations from a state directory: JSON, CSV or an HTML report
   report     the monthly unit reports from a state directory: one printable HTML file per unit
+  passwd     a bcrypt hash of the password on standard input, for --web-config basic_auth_users
   help       this text; `naervaer <command> --help` for a command's options
 )";
 
@@ -166,6 +168,15 @@ void install_signal_handlers() {
 // librdkafka settings: first the lines of `-F FILE` (name=value, # comments, as kcat -F
 // reads them; keeps secrets such as sasl.password off the command line), then every
 // "-X name=value", which wins.
+// --web-config: a bad file is a usage error, one line naming the file and line.
+http::WebConfig read_web_config_option(const std::string& path) {
+  try {
+    return http::read_web_config(path);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(std::string("--web-config ") + e.what());
+  }
+}
+
 kafka::Config kafka_config(const po::variables_map& vm) {
   kafka::Config out;
   if (vm.count("kafka-config-file")) {
@@ -225,7 +236,7 @@ int cmd_broker(int argc, char** argv) {
   kafka::EmbeddedBroker broker(o);
   std::printf("bootstrap.servers=%s\n", broker.bootstrap_servers().c_str());
   std::fflush(stdout);
-  const timespec tick{0, 100 * 1000 * 1000};
+  const timespec tick{0, 100L * 1000 * 1000};
   while (!g_stop.load()) {
     const int signal = sigtimedwait(&fault_signals, nullptr, &tick);
     if (signal == SIGUSR1 || signal == SIGUSR2) {
@@ -245,8 +256,11 @@ int cmd_aggregate(int argc, char** argv) {
       "group-instance-id", po::value<std::string>(),
       "this instance's static id in the group (KIP-345): restarted within the session timeout, it gets its "
       "partitions back at once. Default: one made on the first start and kept in the state directory; "
-      "\"none\": a dynamic member")("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
-                                    "HTTP address HOST:PORT")(
+      "\"none\": a dynamic member")(
+      "web-config", po::value<std::string>(),
+      "TLS, users (bcrypt) and their unit scopes for HTTP, in the Prometheus exporter-toolkit format (see "
+      "docs/aggregator.md)")("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+                             "HTTP address HOST:PORT")(
       "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
       "peer", po::value<std::vector<std::string>>(),
       "another instance of the group, http://HOST:PORT (repeatable): evaluations add its persons' sums")(
@@ -272,6 +286,7 @@ int cmd_aggregate(int argc, char** argv) {
     o.group_instance_id = id == "none" ? std::string() : id;
   }
   o.listen = vm["listen"].as<std::string>();
+  if (vm.count("web-config")) o.web = read_web_config_option(vm["web-config"].as<std::string>());
   if (vm.count("today")) o.today = parse_date_option("today", vm["today"].as<std::string>());
   o.projection = projection_options(vm);
   o.checkpoint_ms = vm["checkpoint-ms"].as<int>();
@@ -343,7 +358,8 @@ int cmd_replay(int argc, char** argv) {
       "from-file", po::value<std::vector<std::string>>(), "JSON Lines files of events (instead of --state)")(
       "today", po::value<std::string>(), "the as-of date (default: --known-at's own date, else today)")(
       "known-at", po::value<std::string>(), "only events recorded at or before this RFC 3339 time")(
-      "listen", po::value<std::string>(), "serve the API and the page on HOST:PORT instead of printing");
+      "listen", po::value<std::string>(), "serve the API and the page on HOST:PORT instead of printing")(
+      "web-config", po::value<std::string>(), "with --listen: TLS, users and unit scopes, as for aggregate");
   add_projection_options(desc);
   const auto parsed = parse("replay", desc, argc, argv);
   if (!parsed) return 0;
@@ -405,6 +421,7 @@ int cmd_replay(int argc, char** argv) {
     install_signal_handlers();
     ReplayServerOptions serve;
     serve.listen = vm["listen"].as<std::string>();
+    if (vm.count("web-config")) serve.web = read_web_config_option(vm["web-config"].as<std::string>());
     serve.events = events;
     serve.description = (known_at ? "as known at " + vm["known-at"].as<std::string>() : std::string("as known now")) +
                         ", as of " + today.iso();
@@ -425,6 +442,20 @@ int cmd_replay(int argc, char** argv) {
 // `naervaer replay` for an evaluation as known at an earlier time. Read-only, so it can
 // run beside the aggregator (it sees the last checkpoint). Events journaled in their binary
 // form are written as the contract's JSON; older journals held the JSON as received.
+int cmd_passwd(int argc, char** argv) {
+  po::options_description desc(
+      "passwd options (reads one line, the password, from standard input; prints its bcrypt hash for the "
+      "basic_auth_users of --web-config)");
+  const auto parsed = parse("passwd", desc, argc, argv);
+  if (!parsed) return 0;
+  std::string password;
+  if (!std::getline(std::cin, password) || password.empty()) {
+    throw UsageError("give the password on standard input: naervaer passwd <<<'...' (or from a file)");
+  }
+  std::printf("%s\n", http::bcrypt_hash(password).c_str());
+  return 0;
+}
+
 int cmd_journal(int argc, char** argv) {
   po::options_description desc("journal options");
   desc.add_options()("state", po::value<std::string>(), "the aggregator's state directory (required)")(
@@ -765,6 +796,7 @@ int main(int argc, char** argv) {
     if (command == "ingest") return cmd_ingest(argc - 1, argv + 1);
     if (command == "replay") return cmd_replay(argc - 1, argv + 1);
     if (command == "journal") return cmd_journal(argc - 1, argv + 1);
+    if (command == "passwd") return cmd_passwd(argc - 1, argv + 1);
     if (command == "evaluate") return cmd_evaluate(argc - 1, argv + 1);
     if (command == "report") return cmd_report(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {

@@ -10,6 +10,7 @@
 
 #include "naervaer/projections/projection.h"
 #include "time_travel.h"
+#include "web_config.h"
 
 namespace naervaer {
 
@@ -17,6 +18,7 @@ struct ReplayServerOptions {
   std::string listen = "127.0.0.1:8080";
   std::string description;   // said on standard error: "as known at ..."
   std::uint64_t events = 0;  // events read
+  http::WebConfig web;       // TLS, users and their unit scopes (--web-config)
 };
 
 // Serves `projection` until `stop` is set. `past` (may be null) answers known_at and as_of

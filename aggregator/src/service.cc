@@ -1047,13 +1047,16 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.init_counters();
   m.restore_counters(m.store->counters());
   m.past = std::make_unique<TimeTravel>(TimeTravelOptions{m.o.state_dir, m.o.topic, m.o.projection});
-  m.serving = std::make_unique<Serving>(m, ServingOptions{peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet)});
+  ServingOptions serving_options;
+  serving_options.peers = peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet);
+  serving_options.unit_scopes = m.o.web.unit_scopes;
+  m.serving = std::make_unique<Serving>(m, std::move(serving_options));
   // HTTP first: /healthz answers while the broker is still being looked for (a liveness
   // probe must not kill a healthy pod), /readyz says not ready until partitions come.
   // An evaluation asking its peers holds a thread while they answer: room for the peers'
   // own requests for sums, and for health checks, meanwhile.
   m.server = std::make_unique<http::Server>(
-      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6);
+      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6, m.o.web);
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();

@@ -17,6 +17,7 @@
 
 #include "client.h"
 #include "naervaer/projections/projection.h"
+#include "web_config.h"
 
 namespace naervaer {
 
@@ -37,6 +38,8 @@ struct ServiceOptions {
   bool quiet = false;  // no progress lines on stderr
   // The other instances of the group ("http://HOST:PORT"), whose sums an evaluation adds.
   std::vector<std::string> peers;
+  // TLS, users and their unit scopes for the HTTP API (--web-config); empty: open HTTP.
+  http::WebConfig web;
 };
 
 // The local calendar date: the as-of date when none is fixed.

@@ -1,6 +1,7 @@
 #include "serving.h"
 
 #include <algorithm>
+#include <boost/algorithm/string/join.hpp>
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
@@ -453,6 +454,50 @@ struct Serving::Impl {
     return r;
   }
 
+  // A user limited to `scope` (units, with their descendants): what is theirs, or 403.
+  http::Response scoped(const http::Request& req, const std::vector<std::string>& scope) {
+    const auto forbidden = [&](const std::string& what) {
+      return http::Response{403, "application/json",
+                            api::json_text(boost::json::object{{"error", "user " + req.user + " sees only the units " +
+                                                                             boost::algorithm::join(scope, ", ") +
+                                                                             " and those under them: " + what}})};
+    };
+    // Whether unit `id` is in the scope, by the unit tree as it stands.
+    const auto in_scope = [&](const Projection& p, UnitId u) {
+      for (const std::string& s : scope) {
+        if (const auto a = p.find_unit(s); a && p.is_descendant_or_self(u, *a)) return true;
+      }
+      return false;
+    };
+    const auto unit_allowed = [&](const std::string& id) {
+      bool ok = false;
+      source.read_projection([&](const Projection& p, std::uint64_t) {
+        const auto u = p.find_unit(id);
+        ok = u && in_scope(p, *u);
+      });
+      return ok;
+    };
+    const std::string& path = req.path;
+    if (path == "/" || path == "/index.html" || path == "/healthz" || path == "/readyz" || path == "/api/v1/status") {
+      return route(req);
+    }
+    if (path == "/api/v1/units") {
+      return from_view(
+          req.query, [&](const Projection& p) { return api::units(p, [&](UnitId u) { return in_scope(p, u); }); },
+          path);
+    }
+    static constexpr std::string_view kUnits = "/api/v1/units/";
+    static constexpr std::string_view kReport = "/report/";
+    for (const std::string_view prefix : {kUnits, kReport}) {
+      if (!path.starts_with(prefix)) continue;
+      const std::string rest = path.substr(prefix.size());
+      const std::string unit = http::percent_decode(rest.substr(0, rest.find('/')));
+      if (!unit_allowed(unit)) return forbidden("not " + unit);
+      return route(req);
+    }
+    return forbidden("this path spans units (metrics, measures, evaluations)");
+  }
+
   http::Response route(const http::Request& req) {
     if (req.path == "/" || req.path == "/index.html") {
       // The page changes with the binary, and runs no code but its own against this origin.
@@ -528,6 +573,12 @@ Serving::Serving(ServingSource& source, ServingOptions options)
 Serving::~Serving() = default;
 
 http::Response Serving::handle(const http::Request& request) {
+  if (!request.user.empty()) {
+    if (auto it = impl_->serving_options.unit_scopes.find(request.user);
+        it != impl_->serving_options.unit_scopes.end()) {
+      return impl_->scoped(request, it->second);
+    }
+  }
   return impl_->route(request);
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,10 @@ struct ServingOptions {
   // persons' sums to this instance's own (DOMAIN.md §13 is exact only over every person).
   std::vector<std::string> peers;
   std::chrono::milliseconds peer_deadline{10000};
+  // Users who see only some units and their descendants (--web-config unit_scopes): the
+  // units, their series, follow-ups, revisions and reports; not /metrics, the measures or
+  // the evaluations, which span units (403). Users not named here see everything.
+  std::map<std::string, std::vector<std::string>> unit_scopes;
 };
 
 class Serving {

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Locked (issue 15): --web-config with TLS, bcrypt users and unit scopes. Nobody reads a
+# figure without a password; with TLS configured there is no plain HTTP; a user scoped
+# to a sector sees its units and nothing else; health checks need no password; the state
+# directory is its owner's only. Real parts: openssl makes the certificate, curl and
+# Python's ssl module are the clients, `naervaer passwd` makes the hashes.
+# Usage: locked_test.sh NAERVAER_BINARY
+set -euo pipefail
+bin="$1"
+source "$(dirname "$0")/lib.sh"
+TODAY=2026-11-22
+
+step "a certificate, two users (one scoped to helse), a web config"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+prom_hash=$("$bin" passwd <<<"scrape-secret")
+leder_hash=$("$bin" passwd <<<"helse-secret")
+cat >"$work/web.yml" <<EOF
+# as for any Prometheus exporter
+tls_server_config:
+  cert_file: tls.crt        # relative to this file
+  key_file: tls.key
+basic_auth_users:
+  prometheus: '$prom_hash'
+  helse-leder: $leder_hash
+unit_scopes:
+  helse-leder: [helse]
+EOF
+
+step "a bad web config: one line naming the file and line, exit 2"
+printf 'basic_auth_users:\n  someone: plaintext\n' >"$work/bad.yml"
+set +e
+out=$("$bin" aggregate --brokers 127.0.0.1:1 --state "$work/bad-state" --web-config "$work/bad.yml" 2>&1)
+code=$?
+set -e
+[[ $code -eq 2 && $(wc -l <<<"$out") -eq 1 ]] || fail "exit $code: $out"
+grep -q "bad.yml:2: the password of \"someone\" is not a bcrypt hash" <<<"$out" || fail "unclear: $out"
+
+start_broker 4
+"$bin" generate --employees 200 --from 2025-06-01 --to "$TODAY" --seed 4 --with-key -o "$work/stream.txt" 2>/dev/null
+kcat -P -b "$BS" -t naervaer.events -K $'\t' -z lz4 -l "$work/stream.txt"
+PORT=$(port)
+umask 022  # as a careless shell would have it: the state must still be private
+"$bin" aggregate --brokers "$BS" --state "$work/state" --listen "127.0.0.1:$PORT" --today "$TODAY" \
+  --web-config "$work/web.yml" -X session.timeout.ms=6000 2>"$work/agg.err" &
+pids+=($!)
+URL="https://127.0.0.1:$PORT"
+TLS=(--cacert "$work/tls.crt" --max-time 10 -s)
+for _ in $(seq 300); do
+  [[ $(curl "${TLS[@]}" "$URL/readyz" || true) == ready ]] && break
+  sleep 0.2
+done
+[[ $(curl "${TLS[@]}" "$URL/readyz") == ready ]] || fail "not ready: $(tail -3 "$work/agg.err")"
+
+step "TLS only: plain HTTP gets no answer"
+if curl -s --max-time 5 "http://127.0.0.1:$PORT/healthz" >/dev/null; then fail "plain HTTP was answered"; fi
+
+step "no password, a wrong one, an unknown user: 401 with a challenge; health checks are open"
+code() { curl "${TLS[@]}" -o /dev/null -w '%{http_code}' "$@"; }
+[[ $(code "$URL/api/v1/units") == 401 ]] || fail "no credentials"
+[[ $(code -u prometheus:wrong "$URL/api/v1/units") == 401 ]] || fail "a wrong password"
+[[ $(code -u nobody:scrape-secret "$URL/metrics") == 401 ]] || fail "an unknown user"
+[[ $(code -u helse-leder:scrape-secret "$URL/") == 401 ]] || fail "another user's password"
+curl "${TLS[@]}" -D - -o /dev/null "$URL/api/v1/units" | grep -qi '^www-authenticate: Basic realm="naervaer"' ||
+  fail "no WWW-Authenticate challenge"
+[[ $(code "$URL/healthz") == 200 ]] || fail "/healthz should need no password"
+
+step "an unscoped user reads everything"
+[[ $(code -u prometheus:scrape-secret "$URL/metrics") == 200 ]] || fail "/metrics for prometheus"
+curl "${TLS[@]}" -u prometheus:scrape-secret "$URL/api/v1/units" >"$work/all.json"
+
+step "a user scoped to helse sees helse and the units under it, nothing else"
+curl "${TLS[@]}" -u helse-leder:helse-secret "$URL/api/v1/units" >"$work/helse.json"
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+every = {u["unit"]: u for u in json.load(open(f"{work}/all.json"))["units"]}
+seen = {u["unit"]: u for u in json.load(open(f"{work}/helse.json"))["units"]}
+def under_helse(unit):
+    while unit is not None:
+        if unit == "helse": return True
+        unit = every[unit]["parent"]
+    return False
+want = {u for u in every if under_helse(u)}
+assert len(want) >= 2 and want != set(every), want
+assert set(seen) == want, (sorted(seen), sorted(want))
+for u in want:
+    assert seen[u] == every[u], f"{u}: the scoped user's figures differ"
+print(f"the scoped user sees {len(seen)} of {len(every)} units: {sorted(seen)}")
+PY
+L=(-u helse-leder:helse-secret)
+[[ $(code "${L[@]}" "$URL/api/v1/units/helse-1/series") == 200 ]] || fail "a unit under helse"
+[[ $(code "${L[@]}" "$URL/report/helse-1?month=2026-10") == 200 ]] || fail "a report under helse"
+[[ $(code "${L[@]}" "$URL/") == 200 ]] || fail "the page"
+for path in /api/v1/units/oppvekst/series /api/v1/units/kommune/followups /report/oppvekst-1 /metrics \
+  /api/v1/measures /api/v1/evaluations "/api/v1/units/oppvekst-1/revisions"; do
+  [[ $(code "${L[@]}" "$URL$path") == 403 ]] || fail "$path should be forbidden to the scoped user"
+done
+curl "${TLS[@]}" "${L[@]}" "$URL/metrics" | grep -q "sees only the units helse" || fail "the 403 does not say why"
+
+step "the state directory and its files are the owner's only"
+[[ $(stat -c %a "$work/state") == 700 ]] || fail "state directory mode $(stat -c %a "$work/state")"
+echo "ok: locked"
