@@ -99,6 +99,51 @@ for path in /api/v1/units/oppvekst/series /api/v1/units/kommune/followups /repor
 done
 curl "${TLS[@]}" "${L[@]}" "$URL/metrics" | grep -q "sees only the units helse" || fail "the 403 does not say why"
 
+step "Debian's Prometheus scrapes it as any exporter: https, the CA, basic auth from a password file"
+printf '%s' scrape-secret >"$work/prometheus.password"
+PROM=127.0.0.1:$(port)
+cat >"$work/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: naervaer-aggregator
+    scheme: https
+    tls_config:
+      ca_file: $work/tls.crt
+    basic_auth:
+      username: prometheus
+      password_file: $work/prometheus.password
+    static_configs:
+      - targets: ["127.0.0.1:$PORT"]
+  - job_name: wrong-password
+    scheme: https
+    tls_config:
+      ca_file: $work/tls.crt
+    basic_auth:
+      username: prometheus
+      password: not-it
+    static_configs:
+      - targets: ["127.0.0.1:$PORT"]
+YML
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+  --web.listen-address="$PROM" >"$work/prometheus.out" 2>&1 &
+pids+=($!)
+ok=0
+for _ in $(seq 150); do
+  if python3 - "$PROM" <<'PY' 2>/dev/null; then ok=1; break; fi
+import json, sys, urllib.parse, urllib.request
+def query(q):
+    url = f"http://{sys.argv[1]}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    return json.load(urllib.request.urlopen(url, timeout=2))["data"]["result"]
+up = {r["metric"]["job"]: r["value"][1] for r in query("up")}
+units = query('count(naervaer_unit_contracted_workdays{job="naervaer-aggregator"})')
+assert up.get("naervaer-aggregator") == "1" and up.get("wrong-password") == "0" and units, (up, units)
+print(f"up: {up}; {units[0]['value'][1]} series of contracted workdays scraped over https with basic auth")
+PY
+  sleep 0.2
+done
+[[ $ok == 1 ]] || fail "Prometheus did not scrape over https with basic auth: $(tail -3 "$work/prometheus.out")"
+
 step "the state directory and its files are the owner's only"
 [[ $(stat -c %a "$work/state") == 700 ]] || fail "state directory mode $(stat -c %a "$work/state")"
 echo "ok: locked"
