@@ -39,7 +39,7 @@ bool split_url(const std::string& url, Target& t) {
 
 }  // namespace
 
-ClientResponse get(const std::string& url, std::chrono::milliseconds deadline) {
+ClientResponse get(const std::string& url, std::chrono::milliseconds deadline, const std::string& authorization) {
   ClientResponse out;
   Target t;
   if (!split_url(url, t)) {
@@ -51,6 +51,7 @@ ClientResponse get(const std::string& url, std::chrono::milliseconds deadline) {
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, t.path, 11};
   request.set(bhttp::field::host, t.host + ":" + t.port);
   request.set(bhttp::field::user_agent, "naervaer");
+  if (!authorization.empty()) request.set(bhttp::field::authorization, authorization);
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(256U << 20);
@@ -87,6 +88,24 @@ ClientResponse get(const std::string& url, std::chrono::milliseconds deadline) {
   }
   out.status = static_cast<int>(parser.get().result_int());
   out.body = std::move(parser.get().body());
+  return out;
+}
+
+std::string basic_authorization(const std::string& user_colon_password) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "Basic ";
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (const char c : user_colon_password) {
+    bits = (bits << 8) | static_cast<unsigned char>(c);
+    count += 8;
+    while (count >= 6) {
+      count -= 6;
+      out.push_back(kAlphabet[(bits >> count) & 0x3F]);
+    }
+  }
+  if (count > 0) out.push_back(kAlphabet[(bits << (6 - count)) & 0x3F]);
+  while ((out.size() - 6) % 4 != 0) out.push_back('=');
   return out;
 }
 

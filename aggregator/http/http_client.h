@@ -15,6 +15,11 @@ struct ClientResponse {
 };
 
 // GET `url`. Only plain http; a URL it cannot use is an error, not an exception.
-ClientResponse get(const std::string& url, std::chrono::milliseconds deadline = std::chrono::seconds(10));
+// `authorization`, when not empty, is sent as the Authorization header.
+ClientResponse get(const std::string& url, std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                   const std::string& authorization = {});
+
+// The Authorization header of HTTP basic authentication for "user:password".
+std::string basic_authorization(const std::string& user_colon_password);
 
 }  // namespace naervaer::http

@@ -264,6 +264,8 @@ int cmd_aggregate(int argc, char** argv) {
       "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
       "peer", po::value<std::vector<std::string>>(),
       "another instance of the group, http://HOST:PORT (repeatable): evaluations add its persons' sums")(
+      "peer-credentials-file", po::value<std::string>(),
+      "a file with one line USER:PASSWORD, for peers locked with --web-config (a user without unit_scopes)")(
       "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
       "checkpoint-events", po::value<std::size_t>()->default_value(50000), "checkpoint after this many messages")(
       "quiet,q", "no progress lines on standard error")("kafka-config,X", po::value<std::vector<std::string>>(),
@@ -295,6 +297,17 @@ int cmd_aggregate(int argc, char** argv) {
     throw UsageError("checkpoints need positive --checkpoint-ms and --checkpoint-events");
   o.kafka_config = kafka_config(vm);
   o.quiet = vm.count("quiet") > 0;
+  if (vm.count("peer-credentials-file")) {
+    const std::string path = vm["peer-credentials-file"].as<std::string>();
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line)) throw UsageError("--peer-credentials-file " + path + ": cannot read it");
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.find(':') == std::string::npos || line.front() == ':') {
+      throw UsageError("--peer-credentials-file " + path + ": expected one line USER:PASSWORD");
+    }
+    o.peer_credentials = line;
+  }
   if (vm.count("peer")) {
     for (std::string peer : vm["peer"].as<std::vector<std::string>>()) {
       if (!peer.starts_with("http://") || peer.size() <= 7) {

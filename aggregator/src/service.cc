@@ -29,6 +29,7 @@
 #include <unordered_set>
 #include <variant>
 
+#include "http_client.h"
 #include "http_server.h"
 #include "naervaer/projections/binary.h"
 #include "naervaer/projections/decode.h"
@@ -1050,6 +1051,8 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   ServingOptions serving_options;
   serving_options.peers = peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet);
   serving_options.unit_scopes = m.o.web.unit_scopes;
+  if (!m.o.peer_credentials.empty())
+    serving_options.peer_authorization = http::basic_authorization(m.o.peer_credentials);
   m.serving = std::make_unique<Serving>(m, std::move(serving_options));
   // HTTP first: /healthz answers while the broker is still being looked for (a liveness
   // probe must not kill a healthy pod), /readyz says not ready until partitions come.

@@ -40,6 +40,8 @@ struct ServiceOptions {
   std::vector<std::string> peers;
   // TLS, users and their unit scopes for the HTTP API (--web-config); empty: open HTTP.
   http::WebConfig web;
+  // "user:password" for asking locked peers (--peer-credentials-file); empty: none.
+  std::string peer_credentials;
 };
 
 // The local calendar date: the as-of date when none is fixed.

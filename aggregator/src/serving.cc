@@ -218,7 +218,8 @@ struct Serving::Impl {
     const std::string path = "/api/v1/measures/" + http::percent_encode(measure_id) + "/evaluation/sums" +
                              (query.empty() ? "" : "?" + query);
     for (const std::string& peer : serving_options.peers) {
-      http::ClientResponse got = http::get(peer + path, serving_options.peer_deadline);
+      http::ClientResponse got =
+          http::get(peer + path, serving_options.peer_deadline, serving_options.peer_authorization);
       if (got.status == 0) return fail(502, "peer " + peer + " did not answer: " + got.error);
       if (got.status != 200) {
         return fail(503, "peer " + peer + " answered " + std::to_string(got.status) +

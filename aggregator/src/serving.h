@@ -59,6 +59,8 @@ struct ServingOptions {
   // persons' sums to this instance's own (DOMAIN.md §13 is exact only over every person).
   std::vector<std::string> peers;
   std::chrono::milliseconds peer_deadline{10000};
+  // Sent to the peers when they are locked (--web-config): "Basic ...", or empty.
+  std::string peer_authorization;
   // Users who see only some units and their descendants (--web-config unit_scopes): the
   // units, their series, follow-ups, revisions and reports; not /metrics, the measures or
   // the evaluations, which span units (403). Users not named here see everything.

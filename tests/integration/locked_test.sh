@@ -144,6 +144,51 @@ PY
 done
 [[ $ok == 1 ]] || fail "Prometheus did not scrape over https with basic auth: $(tail -3 "$work/prometheus.out")"
 
+step "two locked instances ask each other for evaluation sums with --peer-credentials-file"
+# Basic authentication without TLS (the peers' client speaks plain HTTP): in a cluster, as
+# the k8s manifests run it. A has the credentials, B does not: B's evaluations fail
+# with the peer's 401 said, A's are whole.
+printf 'basic_auth_users:\n  prometheus: %s\n' "$prom_hash" >"$work/peers.yml"
+printf 'prometheus:scrape-secret\n' >"$work/peer.credentials"
+PA=127.0.0.1:$(port)
+PB=127.0.0.1:$(port)
+"$bin" aggregate --brokers "$BS" --state "$work/state-a" --listen "$PA" --today "$TODAY" --group locked-peers \
+  --web-config "$work/peers.yml" --peer "http://$PB" --peer-credentials-file "$work/peer.credentials" \
+  -X session.timeout.ms=6000 2>"$work/a.err" &
+pids+=($!)
+"$bin" aggregate --brokers "$BS" --state "$work/state-b" --listen "$PB" --today "$TODAY" --group locked-peers \
+  --web-config "$work/peers.yml" --peer "http://$PA" -X session.timeout.ms=6000 2>"$work/b.err" &
+pids+=($!)
+python3 - "$PA" "$PB" <<'PY'
+import base64, json, sys, time, urllib.error, urllib.request
+a, b = sys.argv[1:]
+auth = {"Authorization": "Basic " + base64.b64encode(b"prometheus:scrape-secret").decode()}
+def get(h, p):
+    try:
+        r = urllib.request.urlopen(urllib.request.Request(f"http://{h}{p}", headers=auth), timeout=30)
+        return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+for _ in range(300):  # both have partitions, four in all, and have caught up
+    try:
+        parts = [json.loads(get(h, "/api/v1/status")[1])["partitions"] for h in (a, b)]
+        if all(parts) and sum(len(p) for p in parts) == 4 and all(get(h, "/readyz")[0] == 200 for h in (a, b)):
+            break
+    except Exception:
+        pass
+    time.sleep(0.2)
+else:
+    sys.exit("the two instances did not split the partitions")
+code, body = get(a, "/api/v1/evaluations")
+assert code == 200, (code, body[:300])
+evaluations = json.loads(body)["evaluations"]
+assert evaluations and all(e["error"] is None for e in evaluations), body[:300]
+code, body = get(b, "/api/v1/evaluations")
+errors = [e["error"] for e in json.loads(body)["evaluations"]] if code == 200 else [body]
+assert any("401" in str(e) for e in errors), (code, body[:300])
+print(f"{len(evaluations)} evaluations whole on the instance with credentials; without: {str(errors[0])[:90]}")
+PY
+
 step "the state directory and its files are the owner's only"
 [[ $(stat -c %a "$work/state") == 700 ]] || fail "state directory mode $(stat -c %a "$work/state")"
 echo "ok: locked"
