@@ -91,6 +91,14 @@ void drain(RdKafka::KafkaConsumer& consumer, std::size_t max, int timeout_ms, st
     wait = 0;
     if (!m || m->err() == RdKafka::ERR__TIMED_OUT) break;
     if (m->err() == RdKafka::ERR__PARTITION_EOF) continue;
+    if (m->err() == RdKafka::ERR__FATAL) {
+      // Never recovers (librdkafka issue 3437): for a static member, most likely fenced
+      // because another process uses the same group.instance.id. Stop, do not spin.
+      std::string reason;
+      (void)consumer.fatal_error(reason);
+      throw std::runtime_error("the Kafka consumer failed for good (" + reason +
+                               "); is another instance using the same --group-instance-id?");
+    }
     if (m->err() != RdKafka::ERR_NO_ERROR) {
       std::fprintf(stderr, "kafka: %s\n", m->errstr().c_str());
       break;
