@@ -2,7 +2,6 @@
 // read-only beside a running aggregator, as JSON (the API's document), CSV for Excel or a
 // printable HTML report: the yearly "did it work?" for the council.
 #pragma once
-
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -30,9 +29,5 @@ struct EvaluateOptions {
 // written (said in one line on standard error). Throws std::runtime_error when the state
 // cannot be opened.
 int run_evaluate(const EvaluateOptions& options);
-
-// Writes `content` to `path`, readable by its owner only (0600), replacing the file. Throws
-// std::runtime_error naming the path.
-void write_owner_only_file(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace naervaer

@@ -8,6 +8,7 @@
 
 #include "evaluate_command.h"
 #include "http_server.h"
+#include "private_file.h"
 #include "state_view.h"
 #include "time_travel.h"
 

@@ -7,10 +7,10 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -34,6 +34,7 @@
 #include "naervaer/projections/binary.h"
 #include "naervaer/projections/decode.h"
 #include "naervaer/projections/encode.h"
+#include "private_file.h"
 #include "serving.h"
 #include "state_store.h"
 #include "time_travel.h"
@@ -65,13 +66,7 @@ std::string stored_group_instance_id(const std::filesystem::path& state_dir) {
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%08x", random());
   std::string id = std::string(host[0] != 0 ? host : "naervaer") + "-" + suffix;
-  {
-    const mode_t old = umask(077);  // the state directory's files are for their owner only
-    std::ofstream out(file);
-    umask(old);
-    out << id << "\n";
-    if (!out) throw std::runtime_error("cannot write " + file.string());
-  }
+  write_owner_only_file(file, id + "\n");
   return id;
 }
 
@@ -551,16 +546,16 @@ struct Service::Impl final : ServingSource {
       const std::uint64_t read = kafka::read_headers_to_end(
           o.brokers, dlq_topic, o.kafka_config,
           [&](std::int32_t, const kafka::Headers& headers) {
-            std::int64_t partition = -1;
+            std::int32_t partition = -1;
             std::int64_t offset = -1;
             for (const auto& [k, v] : headers) {
-              if (k == "source_partition") partition = parse_int(v);
-              if (k == "source_offset") offset = parse_int(v);
+              if (k == "source_partition") (void)std::from_chars(v.data(), v.data() + v.size(), partition);
+              if (k == "source_offset") (void)std::from_chars(v.data(), v.data() + v.size(), offset);
             }
-            if (partition < 0 || offset < 0 || !owned.count(static_cast<std::int32_t>(partition))) return;
-            auto it = start.find(static_cast<std::int32_t>(partition));
-            if (offset >= (it == start.end() ? 0 : it->second)) {
-              if (already_dead[static_cast<std::int32_t>(partition)].insert(offset).second) ++found;
+            if (partition < 0 || offset < 0 || !owned.count(partition)) return;
+            auto it = start.find(partition);
+            if (offset >= (it == start.end() ? 0 : it->second) && already_dead[partition].insert(offset).second) {
+              ++found;
             }
           },
           60000);
@@ -577,16 +572,6 @@ struct Service::Impl final : ServingSource {
                    "sent again\n",
                    dlq_topic.c_str(), e.what());
     }
-  }
-
-  static std::int64_t parse_int(std::string_view text) {
-    std::int64_t v = 0;
-    if (text.empty() || text.size() > 18) return -1;
-    for (const char c : text) {
-      if (c < '0' || c > '9') return -1;
-      v = v * 10 + (c - '0');
-    }
-    return v;
   }
 
   // Reference events from partitions another instance owns (it dead-letters their rejects).
