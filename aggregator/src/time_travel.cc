@@ -57,6 +57,7 @@ struct TimeTravel::Impl {
 
   void work() {
     // SCHED_IDLE: runs only on a core nothing else wants (falls back to nice 19).
+    (void)pthread_setname_np(pthread_self(), "naervaer-past");  // for top -H and the bench
     sched_param idle{};
     if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0) {
       (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
