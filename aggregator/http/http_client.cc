@@ -1,8 +1,12 @@
 #include "http_client.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace naervaer::http {
 
@@ -14,76 +18,147 @@ using tcp = asio::ip::tcp;
 namespace {
 
 struct Target {
+  bool tls = false;
   std::string host, port, path;
 };
 
-// "http://HOST[:PORT][/path]": anything else (https, user info) is refused by the caller.
+// "http[s]://HOST[:PORT][/path]": anything else (another scheme, user info) is refused.
 bool split_url(const std::string& url, Target& t) {
-  static constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return false;
-  const std::string rest = url.substr(kScheme.size());
+  static constexpr std::string_view kHttp = "http://";
+  static constexpr std::string_view kHttps = "https://";
+  std::string rest;
+  if (url.starts_with(kHttp)) {
+    rest = url.substr(kHttp.size());
+  } else if (url.starts_with(kHttps)) {
+    rest = url.substr(kHttps.size());
+    t.tls = true;
+  } else {
+    return false;
+  }
   const std::size_t slash = rest.find('/');
   const std::string authority = rest.substr(0, slash);
   t.path = slash == std::string::npos ? "/" : rest.substr(slash);
   if (authority.empty() || authority.find('@') != std::string::npos) return false;
   const std::size_t colon = authority.rfind(':');
-  if (colon == std::string::npos) {
+  if (colon == std::string::npos || authority.back() == ']') {
     t.host = authority;
-    t.port = "80";
+    t.port = t.tls ? "443" : "80";
   } else {
     t.host = authority.substr(0, colon);
     t.port = authority.substr(colon + 1);
   }
+  if (t.host.size() > 2 && t.host.front() == '[' && t.host.back() == ']') t.host = t.host.substr(1, t.host.size() - 2);
   return !t.host.empty() && !t.port.empty();
 }
 
-}  // namespace
-
-ClientResponse get(const std::string& url, std::chrono::milliseconds deadline, const std::string& authorization) {
-  ClientResponse out;
-  Target t;
-  if (!split_url(url, t)) {
-    out.error = "not a URL of the form http://HOST:PORT/path: \"" + url + "\"";
-    return out;
-  }
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, t.path, 11};
-  request.set(bhttp::field::host, t.host + ":" + t.port);
-  request.set(bhttp::field::user_agent, "naervaer");
-  if (!authorization.empty()) request.set(bhttp::field::authorization, authorization);
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(256U << 20);
+// Connects, (with TLS: shakes hands, checking the certificate's chain and name), sends the
+// request and reads the answer, all under the stream's one timer; the first failure wins.
+template <class Stream>
+beast::error_code exchange(asio::io_context& io, Stream& stream, const Target& t,
+                           const bhttp::request<bhttp::empty_body>& request,
+                           bhttp::response_parser<bhttp::string_body>& parser) {
   beast::error_code failure;
-  // One deadline for the whole exchange: the stream's timer covers every step below.
-  stream.expires_after(deadline);
+  beast::flat_buffer buffer;
+  auto& lowest = beast::get_lowest_layer(stream);
+  auto send = [&] {
+    bhttp::async_write(stream, request, [&](beast::error_code wec, std::size_t) {
+      if (wec) {
+        failure = wec;
+        return;
+      }
+      bhttp::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) { failure = rec; });
+    });
+  };
   tcp::resolver resolver(io);
   resolver.async_resolve(t.host, t.port, [&](beast::error_code ec, const tcp::resolver::results_type& endpoints) {
     if (ec) {
       failure = ec;
       return;
     }
-    stream.async_connect(endpoints, [&](beast::error_code cec, const tcp::endpoint&) {
+    lowest.async_connect(endpoints, [&](beast::error_code cec, const tcp::endpoint&) {
       if (cec) {
         failure = cec;
         return;
       }
-      bhttp::async_write(stream, request, [&](beast::error_code wec, std::size_t) {
-        if (wec) {
-          failure = wec;
-          return;
-        }
-        bhttp::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) { failure = rec; });
-      });
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        send();
+      } else {
+        stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code hec) {
+          if (hec) {
+            failure = hec;
+            return;
+          }
+          send();
+        });
+      }
     });
   });
   io.run();
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return failure;
+}
+
+std::string describe(const beast::error_code& failure, std::chrono::milliseconds deadline) {
+  if (failure == beast::error::timeout) return "no answer within " + std::to_string(deadline.count()) + " ms";
+  std::string what = failure.message();
+  // OpenSSL's reason ("certificate verify failed") says little without the check that failed.
+  if (failure.category() == asio::error::get_ssl_category()) what = "TLS: " + what;
+  return what;
+}
+
+}  // namespace
+
+ClientResponse get(const std::string& url, const ClientOptions& options) {
+  ClientResponse out;
+  Target t;
+  if (!split_url(url, t)) {
+    out.error = "not a URL of the form http[s]://HOST:PORT/path: \"" + url + "\"";
+    return out;
+  }
+  asio::io_context io;
+  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, t.path, 11};
+  request.set(bhttp::field::host, t.host + ":" + t.port);
+  request.set(bhttp::field::user_agent, "naervaer");
+  if (!options.authorization.empty()) request.set(bhttp::field::authorization, options.authorization);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(256U << 20);
+  beast::error_code failure;
+  if (!t.tls) {
+    beast::tcp_stream stream(io);
+    stream.expires_after(options.deadline);  // one deadline for the whole exchange
+    failure = exchange(io, stream, t, request, parser);
+  } else {
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    if (options.ca_file.empty()) {
+      tls.set_default_verify_paths(ec);
+    } else {
+      tls.load_verify_file(options.ca_file.string(), ec);
+    }
+    if (ec) {
+      out.error = "cannot use the CA certificates " +
+                  (options.ca_file.empty() ? std::string("of the system") : options.ca_file.string()) + ": " +
+                  ec.message();
+      return out;
+    }
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+    // The name the certificate must carry (or the IP address), and SNI for servers with several.
+    stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
+    // SSL_set_tlsext_host_name without its C cast (a macro over this call).
+    if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(t.host.c_str())) != 1) {
+      out.error = "TLS: cannot set the server name " + t.host;
+      return out;
+    }
+    beast::get_lowest_layer(stream).expires_after(options.deadline);
+    failure = exchange(io, stream, t, request, parser);
+  }
   if (failure) {
-    out.error = failure == beast::error::timeout ? "no answer within " + std::to_string(deadline.count()) + " ms"
-                                                 : failure.message();
+    out.error = describe(failure, options.deadline);
     return out;
   }
   out.status = static_cast<int>(parser.get().result_int());

@@ -1,6 +1,7 @@
 #include "http_server.h"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +12,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -89,9 +93,10 @@ class Authenticator {
  public:
   explicit Authenticator(std::map<std::string, std::string> users) : users_(std::move(users)) {}
   [[nodiscard]] bool enabled() const noexcept { return !users_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return users_.size(); }
 
   // The user named by a valid "Authorization: Basic ..." header; nothing otherwise.
-  std::optional<std::string> user(std::string_view authorization) {
+  std::optional<std::string> user(std::string_view authorization) const {
     static constexpr std::string_view kBasic = "Basic ";
     if (authorization.size() <= kBasic.size() || !boost::algorithm::istarts_with(authorization, kBasic)) return {};
     const std::string pair = base64_decode(authorization.substr(kBasic.size()));
@@ -124,8 +129,104 @@ class Authenticator {
     return d;
   }
   std::map<std::string, std::string> users_;
+  mutable std::mutex mutex_;
+  mutable std::set<Digest> verified_;
+};
+
+// What one reading of the web config allows: its users, their unit scopes and its TLS
+// context. A changed file is read into a new Access and swapped in whole; a session keeps
+// the TLS context it was accepted with, and each request is authenticated against the
+// Access current when it arrives (a removed user is out at its next request).
+struct Access {
+  explicit Access(const WebConfig& web) : auth(web.users), unit_scopes(web.unit_scopes), tls_files(web.tls) {
+    if (!web.tls) return;
+    tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(web.tls->cert_file.string(), ec);
+    if (ec) throw std::runtime_error("cannot use the certificate " + web.tls->cert_file.string() + ": " + ec.message());
+    tls->use_private_key_file(web.tls->key_file.string(), asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("cannot use the private key " + web.tls->key_file.string() + ": " + ec.message());
+  }
+  Authenticator auth;
+  std::map<std::string, std::vector<std::string>> unit_scopes;
+  std::optional<WebConfig::Tls> tls_files;
+  std::shared_ptr<asio::ssl::context> tls;  // with TLS configured, every new connection is TLS
+};
+
+// The web config as it is now: read again when the file, or the certificate or key it
+// names, changed (checked at most once a second, on a connection or request), as the
+// exporter-toolkit reads its file on every request. A file that no longer reads keeps the
+// previous config, said once on standard error.
+class AccessSource {
+ public:
+  AccessSource(const WebConfig& web, std::filesystem::path file)
+      : file_(std::move(file)), current_(std::make_shared<const Access>(web)), seen_(fingerprint(*current_)) {}
+
+  std::shared_ptr<const Access> current() {
+    if (!file_.empty()) {
+      const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+      std::int64_t last = last_check_.load();
+      if (now - last >= std::chrono::nanoseconds(std::chrono::seconds(1)).count() &&
+          last_check_.compare_exchange_strong(last, now)) {
+        reload_if_changed();
+      }
+    }
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+
+ private:
+  // The files' identities: a Kubernetes Secret is updated by swapping a symlink, a file on
+  // disk by rewriting it; either changes the inode, the size or the modification time.
+  std::string fingerprint(const Access& access) const {
+    std::string out;
+    std::vector<std::filesystem::path> files{file_};
+    if (access.tls_files) {
+      files.push_back(access.tls_files->cert_file);
+      files.push_back(access.tls_files->key_file);
+    }
+    for (const auto& f : files) {
+      struct stat st {};
+      if (f.empty() || ::stat(f.c_str(), &st) != 0) {
+        out += "-;";
+        continue;
+      }
+      out += std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+             "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+    }
+    return out;
+  }
+
+  void reload_if_changed() {
+    std::shared_ptr<const Access> old;
+    {
+      std::lock_guard lock(mutex_);
+      old = current_;
+    }
+    const std::string before = fingerprint(*old);
+    if (before == seen_) return;
+    try {
+      auto fresh = std::make_shared<const Access>(read_web_config(file_));
+      const std::string after = fingerprint(*fresh);
+      std::lock_guard lock(mutex_);
+      current_ = std::move(fresh);
+      seen_ = after;
+      std::fprintf(stderr, "naervaer: %s read again (it or its TLS files changed): %zu users%s\n", file_.c_str(),
+                   current_->auth.size(), current_->tls ? ", TLS" : "");
+    } catch (const std::exception& e) {
+      seen_ = before;  // said once; tried again when the files change again
+      std::fprintf(stderr, "naervaer: %s changed but cannot be used, the previous one stays: %s\n", file_.c_str(),
+                   e.what());
+    }
+  }
+
+  const std::filesystem::path file_;
   std::mutex mutex_;
-  std::set<Digest> verified_;
+  std::shared_ptr<const Access> current_;
+  std::string seen_;  // the fingerprint last read (or last found unreadable)
+  std::atomic<std::int64_t> last_check_{0};
 };
 
 // Paths answered without credentials: they say whether the process lives and is ready,
@@ -140,11 +241,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
  public:
   template <class... StreamArgs>
-  Session(const Handler& handler, Authenticator& auth, std::atomic<int>& open, Registry& registry,
+  Session(const Handler& handler, AccessSource& access, std::atomic<int>& open, Registry& registry,
           StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(handler),
-        auth_(auth),
+        access_(access),
         open_(open),
         registry_(registry) {
     ++open_;
@@ -178,6 +279,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void close() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_socket(); });
   }
+  // Keeps alive what the stream refers to (the TLS context it was accepted with).
+  void keep(std::shared_ptr<void> p) { kept_ = std::move(p); }
 
  private:
   void close_socket() {
@@ -229,8 +332,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     } else if (!valid_percent_encoding(target)) {
       res =
           Response{400, "application/json", R"({"error":"the request target has a % not followed by two hex digits"})"};
-    } else if (auth_.enabled() && !open_without_credentials(req.path) &&
-               !authenticate(request[bhttp::field::authorization], req)) {
+    } else if (const auto access = access_.current();
+               access->auth.enabled() && !open_without_credentials(req.path) &&
+               !authenticate(*access, request[bhttp::field::authorization], req)) {
       res = Response{401,
                      "application/json",
                      R"j({"error":"a user name and password are needed (HTTP basic authentication)"})j",
@@ -258,9 +362,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                        });
   }
 
-  bool authenticate(std::string_view authorization, Request& req) {
-    std::optional<std::string> user = auth_.user(authorization);
+  static bool authenticate(const Access& access, std::string_view authorization, Request& req) {
+    std::optional<std::string> user = access.auth.user(authorization);
     if (!user) return false;
+    if (auto it = access.unit_scopes.find(*user); it != access.unit_scopes.end()) req.unit_scope = it->second;
     req.user = std::move(*user);
     return true;
   }
@@ -280,11 +385,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     });
   }
 
+  std::shared_ptr<void> kept_;  // destroyed after the stream, which refers to it
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> request_;
   const Handler& handler_;
-  Authenticator& auth_;
+  AccessSource& access_;
   std::atomic<int>& open_;
   Registry& registry_;
 };
@@ -297,8 +403,7 @@ struct Server::Impl {
   std::atomic<int> sessions{0};
   Registry registry;
   Handler handler;
-  std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<asio::ssl::context> tls;  // with TLS configured, every connection is TLS
+  std::unique_ptr<AccessSource> access;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
@@ -325,12 +430,15 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         if (sessions.load() >= kMaxSessions) make_room();
-        if (tls) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(handler, *auth, sessions, registry,
-                                                                          std::move(socket), *tls)
-              ->start();
+        if (auto tls = access->current()->tls) {
+          // The context lives as long as the connection, whatever a reload does meanwhile.
+          auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              handler, *access, sessions, registry, std::move(socket), *tls);
+          session->keep(std::move(tls));
+          session->start();
         } else {
-          std::make_shared<Session<beast::tcp_stream>>(handler, *auth, sessions, registry, std::move(socket))->start();
+          std::make_shared<Session<beast::tcp_stream>>(handler, *access, sessions, registry, std::move(socket))
+              ->start();
         }
         accept();
         return;
@@ -345,21 +453,11 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const std::string& listen, Handler handler, int threads, const WebConfig& web)
+Server::Server(const std::string& listen, Handler handler, int threads, const WebConfig& web,
+               const std::filesystem::path& web_config_file)
     : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
-  impl_->auth = std::make_unique<Authenticator>(web.users);
-  if (web.tls) {
-    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                            asio::ssl::context::no_tlsv1_1);
-    beast::error_code ec;
-    impl_->tls->use_certificate_chain_file(web.tls->cert_file.string(), ec);
-    if (ec) throw std::runtime_error("cannot use the certificate " + web.tls->cert_file.string() + ": " + ec.message());
-    impl_->tls->use_private_key_file(web.tls->key_file.string(), asio::ssl::context::pem, ec);
-    if (ec) throw std::runtime_error("cannot use the private key " + web.tls->key_file.string() + ": " + ec.message());
-  }
+  impl_->access = std::make_unique<AccessSource>(web, web_config_file);
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT, got \"" + listen + "\"");
   std::string host = listen.substr(0, colon);

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +21,9 @@ struct Request {
   std::string path;   // without the query
   std::string query;  // after '?', undecoded
   std::string user;   // who authenticated (basic authentication); empty without --web-config users
+  // The units (and their descendants) this user may see (--web-config unit_scopes); none:
+  // every unit.
+  std::optional<std::vector<std::string>> unit_scope;
 };
 
 struct Response {
@@ -42,9 +47,12 @@ class Server {
  public:
   // listen: "HOST:PORT" (port 0 picks a free one). With `web` users, every request but
   // /healthz and /readyz needs one of their passwords (401 otherwise); with its TLS files,
-  // every connection is TLS (1.2 or later). Throws std::runtime_error when the address
-  // cannot be bound or the TLS files used, naming them.
-  Server(const std::string& listen, Handler handler, int threads = 2, const WebConfig& web = {});
+  // every connection is TLS (1.2 or later). With `web_config_file` (the file `web` was read
+  // from), the file is read again when it or its certificate or key changes: new
+  // connections and requests use it (rotation without a restart). Throws
+  // std::runtime_error when the address cannot be bound or the TLS files used, naming them.
+  Server(const std::string& listen, Handler handler, int threads = 2, const WebConfig& web = {},
+         const std::filesystem::path& web_config_file = {});
   ~Server();  // stops
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

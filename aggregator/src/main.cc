@@ -263,7 +263,9 @@ int cmd_aggregate(int argc, char** argv) {
                              "HTTP address HOST:PORT")(
       "today", po::value<std::string>(), "fixed as-of date YYYY-MM-DD (default: the local date, moving at midnight)")(
       "peer", po::value<std::vector<std::string>>(),
-      "another instance of the group, http://HOST:PORT (repeatable): evaluations add its persons' sums")(
+      "another instance of the group, http://HOST:PORT or https://HOST:PORT (repeatable): evaluations add its "
+      "persons' sums")("peer-ca-file", po::value<std::string>(),
+                       "CA certificates (PEM) the peers' https certificates chain to (default: the system's)")(
       "peer-credentials-file", po::value<std::string>(),
       "a file with one line USER:PASSWORD, for peers locked with --web-config (a user without unit_scopes)")(
       "checkpoint-ms", po::value<int>()->default_value(1000), "checkpoint at least this often")(
@@ -288,7 +290,10 @@ int cmd_aggregate(int argc, char** argv) {
     o.group_instance_id = id == "none" ? std::string() : id;
   }
   o.listen = vm["listen"].as<std::string>();
-  if (vm.count("web-config")) o.web = read_web_config_option(vm["web-config"].as<std::string>());
+  if (vm.count("web-config")) {
+    o.web_config_file = vm["web-config"].as<std::string>();
+    o.web = read_web_config_option(o.web_config_file.string());
+  }
   if (vm.count("today")) o.today = parse_date_option("today", vm["today"].as<std::string>());
   o.projection = projection_options(vm);
   o.checkpoint_ms = vm["checkpoint-ms"].as<int>();
@@ -308,10 +313,15 @@ int cmd_aggregate(int argc, char** argv) {
     }
     o.peer_credentials = line;
   }
+  if (vm.count("peer-ca-file")) {
+    o.peer_ca_file = vm["peer-ca-file"].as<std::string>();
+    std::ifstream in(o.peer_ca_file);
+    if (!in) throw UsageError("--peer-ca-file " + o.peer_ca_file.string() + ": cannot read it");
+  }
   if (vm.count("peer")) {
     for (std::string peer : vm["peer"].as<std::vector<std::string>>()) {
-      if (!peer.starts_with("http://") || peer.size() <= 7) {
-        throw UsageError("--peer must be http://HOST:PORT, got \"" + peer + "\"");
+      if (!(peer.starts_with("http://") && peer.size() > 7) && !(peer.starts_with("https://") && peer.size() > 8)) {
+        throw UsageError("--peer must be http://HOST:PORT or https://HOST:PORT, got \"" + peer + "\"");
       }
       while (peer.ends_with('/')) peer.pop_back();
       o.peers.push_back(std::move(peer));
@@ -434,7 +444,10 @@ int cmd_replay(int argc, char** argv) {
     install_signal_handlers();
     ReplayServerOptions serve;
     serve.listen = vm["listen"].as<std::string>();
-    if (vm.count("web-config")) serve.web = read_web_config_option(vm["web-config"].as<std::string>());
+    if (vm.count("web-config")) {
+      serve.web_config_file = vm["web-config"].as<std::string>();
+      serve.web = read_web_config_option(serve.web_config_file.string());
+    }
     serve.events = events;
     serve.description = (known_at ? "as known at " + vm["known-at"].as<std::string>() : std::string("as known now")) +
                         ", as of " + today.iso();

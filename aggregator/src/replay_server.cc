@@ -43,11 +43,10 @@ class FixedSource final : public ServingSource {
 int serve_replay(Projection projection, std::unique_ptr<TimeTravel> past, const ReplayServerOptions& options,
                  const std::atomic<bool>& stop) {
   FixedSource source(std::move(projection), std::move(past), options.events);
-  ServingOptions serving_options;
-  serving_options.unit_scopes = options.web.unit_scopes;
-  Serving serving(source, std::move(serving_options));
+  Serving serving(source);
   const http::Server server(
-      options.listen, [&serving](const http::Request& r) { return serving.handle(r); }, 2, options.web);
+      options.listen, [&serving](const http::Request& r) { return serving.handle(r); }, 2, options.web,
+      options.web_config_file);
   std::fprintf(stderr, "naervaer replay: serving http://%s (the page, /api/v1, /report) %s; Ctrl-C to stop\n",
                server.address().c_str(), options.description.c_str());
   while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));

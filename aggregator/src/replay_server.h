@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -16,9 +17,10 @@ namespace naervaer {
 
 struct ReplayServerOptions {
   std::string listen = "127.0.0.1:8080";
-  std::string description;   // said on standard error: "as known at ..."
-  std::uint64_t events = 0;  // events read
-  http::WebConfig web;       // TLS, users and their unit scopes (--web-config)
+  std::string description;                // said on standard error: "as known at ..."
+  std::uint64_t events = 0;               // events read
+  http::WebConfig web;                    // TLS, users and their unit scopes (--web-config)
+  std::filesystem::path web_config_file;  // where `web` came from: read again when it changes
 };
 
 // Serves `projection` until `stop` is set. `past` (may be null) answers known_at and as_of

@@ -1010,7 +1010,8 @@ std::vector<std::string> peers_other_than_self(const std::vector<std::string>& p
     authority = authority.substr(0, authority.find('/'));
     const std::size_t c = authority.rfind(':');
     const std::string host = authority.substr(0, c);
-    const std::string port = c == std::string::npos ? "80" : authority.substr(c + 1);
+    const std::string port =
+        c == std::string::npos ? (peer.starts_with("https:") ? "443" : "80") : authority.substr(c + 1);
     const bool self =
         port == listen_port && (host == "localhost" || host == "127.0.0.1" || host == listen_host ||
                                 (!host_name.empty() && (host == host_name || host.starts_with(host_name + "."))));
@@ -1035,16 +1036,18 @@ Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::mov
   m.past = std::make_unique<TimeTravel>(TimeTravelOptions{m.o.state_dir, m.o.topic, m.o.projection});
   ServingOptions serving_options;
   serving_options.peers = peers_other_than_self(m.o.peers, m.o.listen, m.o.quiet);
-  serving_options.unit_scopes = m.o.web.unit_scopes;
-  if (!m.o.peer_credentials.empty())
-    serving_options.peer_authorization = http::basic_authorization(m.o.peer_credentials);
+  if (!m.o.peer_credentials.empty()) {
+    serving_options.peer_client.authorization = http::basic_authorization(m.o.peer_credentials);
+  }
+  serving_options.peer_client.ca_file = m.o.peer_ca_file;
   m.serving = std::make_unique<Serving>(m, std::move(serving_options));
   // HTTP first: /healthz answers while the broker is still being looked for (a liveness
   // probe must not kill a healthy pod), /readyz says not ready until partitions come.
   // An evaluation asking its peers holds a thread while they answer: room for the peers'
   // own requests for sums, and for health checks, meanwhile.
   m.server = std::make_unique<http::Server>(
-      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6, m.o.web);
+      m.o.listen, [&m](const http::Request& r) { return m.serving->handle(r); }, m.o.peers.empty() ? 2 : 6, m.o.web,
+      m.o.web_config_file);
   m.dlq = std::make_unique<kafka::Producer>(m.o.brokers, m.o.kafka_config);
   m.reader = std::make_unique<kafka::Reader>(m.o.brokers, m.o.topic, m.o.kafka_config);
   m.partition_total = m.reader->partition_count();

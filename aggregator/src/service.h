@@ -40,8 +40,12 @@ struct ServiceOptions {
   std::vector<std::string> peers;
   // TLS, users and their unit scopes for the HTTP API (--web-config); empty: open HTTP.
   http::WebConfig web;
+  std::filesystem::path web_config_file;  // where `web` came from: read again when it changes
   // "user:password" for asking locked peers (--peer-credentials-file); empty: none.
   std::string peer_credentials;
+  // The CA certificates (PEM) the peers' https certificates chain to (--peer-ca-file);
+  // empty: the system's.
+  std::filesystem::path peer_ca_file;
 };
 
 // The local calendar date: the as-of date when none is fixed.

@@ -218,8 +218,7 @@ struct Serving::Impl {
     const std::string path = "/api/v1/measures/" + http::percent_encode(measure_id) + "/evaluation/sums" +
                              (query.empty() ? "" : "?" + query);
     for (const std::string& peer : serving_options.peers) {
-      http::ClientResponse got =
-          http::get(peer + path, serving_options.peer_deadline, serving_options.peer_authorization);
+      http::ClientResponse got = http::get(peer + path, serving_options.peer_client);
       if (got.status == 0) return fail(502, "peer " + peer + " did not answer: " + got.error);
       if (got.status != 200) {
         return fail(503, "peer " + peer + " answered " + std::to_string(got.status) +
@@ -574,12 +573,7 @@ Serving::Serving(ServingSource& source, ServingOptions options)
 Serving::~Serving() = default;
 
 http::Response Serving::handle(const http::Request& request) {
-  if (!request.user.empty()) {
-    if (auto it = impl_->serving_options.unit_scopes.find(request.user);
-        it != impl_->serving_options.unit_scopes.end()) {
-      return impl_->scoped(request, it->second);
-    }
-  }
+  if (request.unit_scope) return impl_->scoped(request, *request.unit_scope);
   return impl_->route(request);
 }
 

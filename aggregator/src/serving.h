@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "http_client.h"
 #include "http_server.h"
 #include "naervaer/projections/projection.h"
 
@@ -55,17 +56,18 @@ class ServingSource {
 };
 
 struct ServingOptions {
-  // The other instances of the consumer group, "http://HOST:PORT": an evaluation adds their
-  // persons' sums to this instance's own (DOMAIN.md §13 is exact only over every person).
+  // The other instances of the consumer group, "http[s]://HOST:PORT": an evaluation adds
+  // their persons' sums to this instance's own (DOMAIN.md §13 is exact only over every
+  // person).
   std::vector<std::string> peers;
-  std::chrono::milliseconds peer_deadline{10000};
-  // Sent to the peers when they are locked (--web-config): "Basic ...", or empty.
-  std::string peer_authorization;
-  // Users who see only some units and their descendants (--web-config unit_scopes): the
-  // units, their series, follow-ups, revisions and reports; not /metrics, the measures or
-  // the evaluations, which span units (403). Users not named here see everything.
-  std::map<std::string, std::vector<std::string>> unit_scopes;
+  // How the peers are asked: the deadline, "Basic ..." when they are locked (--web-config),
+  // the CA their https certificates chain to.
+  http::ClientOptions peer_client;
 };
+// A request of a user with a unit scope (--web-config unit_scopes, http::Request::unit_scope)
+// sees only those units and their descendants: the units, their series, follow-ups,
+// revisions and reports; not /metrics, the measures or the evaluations, which span units
+// (403). Users without one see everything.
 
 class Serving {
  public:
