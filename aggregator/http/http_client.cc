@@ -133,7 +133,9 @@ ClientResponse get(const std::string& url, const ClientOptions& options) {
     tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     beast::error_code ec;
-    if (options.ca_file.empty()) {
+    if (!options.verify_certificate) {
+      tls.set_verify_mode(asio::ssl::verify_none);
+    } else if (options.ca_file.empty()) {
       tls.set_default_verify_paths(ec);
     } else {
       tls.load_verify_file(options.ca_file.string(), ec);
@@ -144,10 +146,10 @@ ClientResponse get(const std::string& url, const ClientOptions& options) {
                   ec.message();
       return out;
     }
-    tls.set_verify_mode(asio::ssl::verify_peer);
+    if (options.verify_certificate) tls.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(io, tls);
     // The name the certificate must carry (or the IP address), and SNI for servers with several.
-    stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
+    if (options.verify_certificate) stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
     // SSL_set_tlsext_host_name without its C cast (a macro over this call).
     if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(t.host.c_str())) != 1) {

@@ -22,6 +22,9 @@ struct ClientOptions {
   // For https: the CA certificates (PEM) a server's certificate must chain to; empty: the
   // system's. The certificate must also name the URL's host (or IP address).
   std::filesystem::path ca_file;
+  // false: any certificate is taken. Only for a liveness probe on loopback, which sends no
+  // credential and reads only the status.
+  bool verify_certificate = true;
 };
 
 // GET `url` (http or https). A URL it cannot use, a refused connection or a certificate

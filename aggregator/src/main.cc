@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <cerrno>
@@ -25,6 +26,7 @@
 #include "api.h"
 #include "broker.h"
 #include "evaluate_command.h"
+#include "http_client.h"
 #include "ingest_command.h"
 #include "naervaer/ingest/csv_export.h"
 #include "naervaer/ingest/generator.h"
@@ -59,6 +61,7 @@ commands:
   evaluate   did the measures work? their evaluations from a state directory: JSON, CSV or an HTML report
   report     the monthly unit reports from a state directory: one printable HTML file per unit
   passwd     a bcrypt hash of the password on standard input, for --web-config basic_auth_users
+  healthcheck  exit 0 when an aggregator on this host answers /healthz (http or https), for a container
   help       this text; `naervaer <command> --help` for a command's options
 )";
 
@@ -464,10 +467,6 @@ int cmd_replay(int argc, char** argv) {
   return rejected == 0 ? 0 : 3;
 }
 
-// The journal of a state directory as JSON Lines, one event per line: the input of
-// `naervaer replay` for an evaluation as known at an earlier time. Read-only, so it can
-// run beside the aggregator (it sees the last checkpoint). Events journaled in their binary
-// form are written as the contract's JSON; older journals held the JSON as received.
 int cmd_passwd(int argc, char** argv) {
   po::options_description desc(
       "passwd options (reads one line, the password, from standard input; prints its bcrypt hash for the "
@@ -482,6 +481,37 @@ int cmd_passwd(int argc, char** argv) {
   return 0;
 }
 
+// A container's HEALTHCHECK: GET /healthz of the aggregator on this host, over plain HTTP
+// or, when it speaks TLS (--web-config), over https. The certificate is not checked: the
+// probe is on loopback, sends no credential and reads only the status, and the certificate
+// names the service, not 127.0.0.1. Exit 0 on 200; otherwise one line and exit 1.
+int cmd_healthcheck(int argc, char** argv) {
+  po::options_description desc("healthcheck options");
+  desc.add_options()("address", po::value<std::string>()->default_value("127.0.0.1:8080"),
+                     "the aggregator's HOST:PORT")("timeout-ms", po::value<int>()->default_value(4000),
+                                                   "give up after this long (each of http and https)");
+  const auto parsed = parse("healthcheck", desc, argc, argv);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
+  http::ClientOptions options;
+  options.deadline = std::chrono::milliseconds(std::max(1, vm["timeout-ms"].as<int>()));
+  const std::string address = vm["address"].as<std::string>();
+  http::ClientResponse got = http::get("http://" + address + "/healthz", options);
+  if (got.status == 0) {  // no HTTP answer: perhaps TLS
+    options.verify_certificate = false;
+    http::ClientResponse tls = http::get("https://" + address + "/healthz", options);
+    if (tls.status != 0) got = std::move(tls);
+  }
+  if (got.status == 200) return 0;
+  std::fprintf(stderr, "naervaer healthcheck: %s/healthz: %s\n", address.c_str(),
+               got.status == 0 ? got.error.c_str() : ("answered " + std::to_string(got.status)).c_str());
+  return 1;
+}
+
+// The journal of a state directory as JSON Lines, one event per line: the input of
+// `naervaer replay` for an evaluation as known at an earlier time. Read-only, so it can
+// run beside the aggregator (it sees the last checkpoint). Events journaled in their binary
+// form are written as the contract's JSON; older journals held the JSON as received.
 int cmd_journal(int argc, char** argv) {
   po::options_description desc("journal options");
   desc.add_options()("state", po::value<std::string>(), "the aggregator's state directory (required)")(
@@ -823,6 +853,7 @@ int main(int argc, char** argv) {
     if (command == "replay") return cmd_replay(argc - 1, argv + 1);
     if (command == "journal") return cmd_journal(argc - 1, argv + 1);
     if (command == "passwd") return cmd_passwd(argc - 1, argv + 1);
+    if (command == "healthcheck") return cmd_healthcheck(argc - 1, argv + 1);
     if (command == "evaluate") return cmd_evaluate(argc - 1, argv + 1);
     if (command == "report") return cmd_report(argc - 1, argv + 1);
     if (command == "help" || command == "--help" || command == "-h") {

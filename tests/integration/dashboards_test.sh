@@ -155,8 +155,8 @@ uids = dict(re.findall(r"^\s+uid:\s*(\S+)\n\s+type:\s*(\S+)", prov, re.M))
 want_ds = {"naervaer-prometheus": "prometheus", "naervaer-api": "yesoreyeram-infinity-datasource"}
 if uids != want_ds:
     sys.exit(f"provisioned datasources {uids}, expected {want_ds}")
-if "http://prometheus:9090" not in prov or "http://aggregator:8080" not in prov:
-    sys.exit("datasource URLs: expected http://prometheus:9090 and http://aggregator:8080")
+if "http://prometheus:9090" not in prov or "https://aggregator:8080" not in prov:
+    sys.exit("datasource URLs: expected http://prometheus:9090 and https://aggregator:8080")
 provider = open(f"{g}/provisioning/dashboards/naervaer.yml").read()
 if "path: /var/lib/grafana/dashboards/naervaer" not in provider or "type: file" not in provider:
     sys.exit("dashboard provider: expected a file provider at /var/lib/grafana/dashboards/naervaer")

@@ -600,9 +600,26 @@ def k8s_aggregator():
     peers = sorted(a.split("=", 1)[1] for a in argv if a.startswith("--peer="))
     service = o["spec"]["serviceName"]
     port = listen.rsplit(":", 1)[1]
-    want = sorted(f"http://{o['metadata']['name']}-{i}.{service}:{port}" for i in range(o["spec"].get("replicas", 1)))
+    # TLS (the probes speak https): the peers are asked over https, checking the CA.
+    schemes = {(c.get(p) or {}).get("httpGet", {}).get("scheme", "HTTP")
+               for p in ("startupProbe", "livenessProbe", "readinessProbe")}
+    if len(schemes) != 1:
+        problems.append(f"the probes mix schemes {sorted(schemes)}")
+    scheme = "https" if "HTTPS" in schemes else "http"
+    want = sorted(f"{scheme}://{o['metadata']['name']}-{i}.{service}:{port}"
+                  for i in range(o["spec"].get("replicas", 1)))
     if o["spec"].get("replicas", 1) > 1 and peers != want:
         problems.append(f"--peer {peers}: want every pod, {want}")
+    if scheme == "https" and o["spec"].get("replicas", 1) > 1 and not arg_value(argv, "--peer-ca-file"):
+        problems.append("peers over https without --peer-ca-file: the system's CAs do not know a private CA")
+    # Prometheus scrapes the pods with the same scheme.
+    prom_cm = next(m for m in objects("ConfigMap") if m["metadata"]["name"].startswith("prometheus-config"))
+    prom = yaml.safe_load(prom_cm["data"]["prometheus.yml"])
+    job = next((j for j in prom.get("scrape_configs", []) if j.get("job_name") == "naervaer-aggregator"), {})
+    if job.get("scheme", "http") != scheme:
+        problems.append(f"Prometheus scrapes the aggregators with {job.get('scheme', 'http')}, they serve {scheme}")
+    if scheme == "https" and not (job.get("tls_config") or {}).get("ca_file"):
+        problems.append("Prometheus scrapes over https without tls_config.ca_file")
     need(problems)
 
 
@@ -1145,7 +1162,8 @@ def healthcheck_live():
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    hc = [a.replace("/dev/tcp/127.0.0.1/8080", f"/dev/tcp/127.0.0.1/{port}") for a in hc]
+    hc = [BIN if a == "/usr/local/bin/naervaer" else a.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+          for a in hc]
     procs = []
     try:
         broker = subprocess.Popen([BIN, "broker", "--partitions", "2"], stdout=subprocess.PIPE,

@@ -55,6 +55,7 @@ done
 
 step "TLS only: plain HTTP gets no answer"
 if curl -s --max-time 5 "http://127.0.0.1:$PORT/healthz" >/dev/null; then fail "plain HTTP was answered"; fi
+"$bin" healthcheck --address "127.0.0.1:$PORT" || fail "naervaer healthcheck (the image's) does not follow TLS"
 
 step "no password, a wrong one, an unknown user: 401 with a challenge; health checks are open"
 code() { curl "${TLS[@]}" -o /dev/null -w '%{http_code}' "$@"; }
