@@ -129,6 +129,7 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   std::size_t held_slot = 0;
   mutable std::mutex progress_mutex;  // progress() is read by the HTTP threads
   std::map<std::int32_t, PartitionProgress> partitions;
+  std::map<std::int32_t, std::int64_t> deleted_unread_said;  // the log start last said, per partition
 
   // An exception must not unwind through librdkafka's C frames: it is kept and rethrown by
   // poll() on the consuming thread.
@@ -234,6 +235,19 @@ std::vector<PartitionProgress> Consumer::progress() const {
     std::int64_t low = 0, high = 0;
     if (impl_->consumer->get_watermark_offsets(impl_->topic, id, &low, &high) == RdKafka::ERR_NO_ERROR) {
       out.back().high_watermark = high;
+      out.back().log_start = std::max<std::int64_t>(0, low);
+    }
+    // Messages deleted by the broker before this group read them are missing from the
+    // figures for good: said once per partition and gap (the operator may re-ingest).
+    if (const std::int64_t start = out.back().log_start; p.next_offset < start) {
+      if (auto& said = impl_->deleted_unread_said[id]; said < start) {
+        said = start;
+        std::fprintf(stderr,
+                     "naervaer aggregate: %s [%d]: offsets %lld..%lld were deleted by the broker (retention or "
+                     "size limit) before this consumer group read them; their events are not in the figures\n",
+                     impl_->topic.c_str(), id, static_cast<long long>(p.next_offset),
+                     static_cast<long long>(start - 1));
+      }
     }
   }
   return out;

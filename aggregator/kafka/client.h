@@ -5,6 +5,7 @@
 // Consumer and Producer are not thread-safe: use each from one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,6 +31,14 @@ struct PartitionProgress {
   std::int32_t partition = 0;
   std::int64_t next_offset = 0;      // the next offset this consumer will apply
   std::int64_t high_watermark = -1;  // -1 until known
+  std::int64_t log_start = 0;        // the first offset the broker still holds (0 until known)
+
+  // Messages still to consume: from this consumer's position, or from the log's start when
+  // the broker deleted what lay before it (retention), to the end. 0 while the end is unknown.
+  [[nodiscard]] std::int64_t backlog() const noexcept {
+    if (high_watermark < 0) return 0;
+    return std::max<std::int64_t>(0, high_watermark - std::max(next_offset, log_start));
+  }
 };
 
 class Consumer {

@@ -228,7 +228,7 @@ struct Service::Impl final : ServingSource {
     std::uint64_t total = 0;
     for (const kafka::PartitionProgress& p : progress) {
       if (p.high_watermark < 0) return std::nullopt;
-      total += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
+      total += static_cast<std::uint64_t>(p.backlog());
     }
     return total;
   }
@@ -939,7 +939,7 @@ struct Service::Impl final : ServingSource {
     st.partition_total = partition_total;
     kafka::Consumer* c = consumer_for_readers.load();
     for (const kafka::PartitionProgress& p : c ? c->progress() : std::vector<kafka::PartitionProgress>{}) {
-      st.partitions.push_back(PartitionStatus{p.partition, p.next_offset, p.high_watermark});
+      st.partitions.push_back(PartitionStatus{p.partition, p.next_offset, p.high_watermark, p.backlog()});
     }
     std::shared_lock lock(projection_mutex);
     st.as_of = projection.as_of();
@@ -955,8 +955,7 @@ struct Service::Impl final : ServingSource {
       std::map<std::int32_t, prometheus::Gauge*> assigned;
       kafka::Consumer* c = consumer_for_readers.load();
       for (const kafka::PartitionProgress& p : c ? c->progress() : std::vector<kafka::PartitionProgress>{}) {
-        const double lag_now =
-            p.high_watermark < 0 ? 0 : static_cast<double>(std::max<std::int64_t>(0, p.high_watermark - p.next_offset));
+        const auto lag_now = static_cast<double>(p.backlog());
         auto it = lag_gauges.find(p.partition);
         prometheus::Gauge* g =
             it != lag_gauges.end() ? it->second : &lag.Add({{"partition", std::to_string(p.partition)}});

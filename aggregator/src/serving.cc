@@ -398,12 +398,11 @@ struct Serving::Impl {
     const PipelineStatus st = source.status();
     boost::json::array parts;
     for (const PartitionStatus& p : st.partitions) {
-      const std::int64_t lag = p.high_watermark < 0 ? 0 : std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
       parts.push_back(boost::json::object{{"topic", st.topic},
                                           {"partition", p.partition},
                                           {"next_offset", p.next_offset},
                                           {"high_watermark", p.high_watermark},
-                                          {"lag", lag}});
+                                          {"lag", p.lag}});
     }
     return {200, "application/json",
             api::json_text(boost::json::object{{"as_of", st.as_of.iso()},

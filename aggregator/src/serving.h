@@ -26,6 +26,7 @@ struct PartitionStatus {
   std::int32_t partition = 0;
   std::int64_t next_offset = 0;
   std::int64_t high_watermark = -1;  // -1: not known yet
+  std::int64_t lag = 0;              // messages still to consume (kafka::PartitionProgress::backlog)
 };
 
 struct PipelineStatus {

@@ -4,7 +4,7 @@
 # the valid events), the counters (every message counted once) and the dead-letter topic
 # (every reject on it once, with its reason).
 # Usage: faults_test.sh NAERVAER_BINARY CASE
-#   CASE: kill9 | broker-loss | disk-full | hostile-kafka | hostile-http
+#   CASE: kill9 | broker-loss | disk-full | hostile-kafka | hostile-http | deleted-before-read
 set -euo pipefail
 bin="$1"
 case_name="$2"
@@ -270,6 +270,37 @@ PY
     cut -d' ' -f2 "$work/dlq.txt" 2>/dev/null | sort | uniq -c || true
     check_exact "$hostile"
     cut -d' ' -f2 "$work/dlq.txt" | sort | uniq -c
+    ;;
+
+  deleted-before-read)
+    # The embedded broker keeps about 5 MB per partition and deletes the oldest message
+    # sets beyond it, as a broker's retention would: events sent while no aggregator read
+    # them are gone for good. The aggregator must say so (once per partition, no person in
+    # the line), count its lag from what the broker still holds, and be ready when it has
+    # read that (before: nothing said, and the lag counted from the deleted offsets).
+    step "30 MB of events sent before any aggregator reads them; the broker keeps the last 5 MB per partition"
+    "$bin" generate --employees 12000 --from 2024-01-01 --to "$TODAY" --seed 16 --with-key -o "$work/big.txt" 2>/dev/null
+    kcat -P -b "$BS" -t naervaer.events -K $'\t' -l "$work/big.txt"
+    start_aggregator
+    for _ in $(seq 600); do
+      kill -0 "$agg" 2>/dev/null || fail "the aggregator exited: $(tail -5 "$work/aggregate.err")"
+      [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$HTTP/readyz") == 200 ]] && break
+      sleep 0.2
+    done
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$HTTP/readyz") == 200 ]] ||
+      fail "not ready after reading what the broker holds: $(curl -s "http://$HTTP/readyz")"
+    status_json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+parts = s["partitions"]
+assert len(parts) == 4 and all(p["lag"] == 0 and p["next_offset"] == p["high_watermark"] for p in parts), parts
+taken = s["events_applied"] + s["events_duplicate"] + s["events_rejected"]
+print(f"ready, lag 0 on 4 partitions; {taken} events read of the {int(sys.argv[1])} sent")
+assert 0 < taken < int(sys.argv[1]), taken' "$(wc -l <"$work/big.txt")"
+    said=$(grep -c "were deleted by the broker" "$work/aggregate.err" || true)
+    [[ $said == 4 ]] || fail "expected one line per partition about deleted events, got $said: $(cat "$work/aggregate.err")"
+    grep "were deleted by the broker" "$work/aggregate.err" | head -1
+    curl -sf "http://$HTTP/metrics" | grep '^naervaer_consumer_lag' | grep -v ' 0$' && fail "a lag above 0 in /metrics"
     ;;
 
   hostile-http)
