@@ -88,15 +88,26 @@ std::string base64_decode(std::string_view in) {
 
 // Basic authentication against bcrypt hashes. A bcrypt costs tens of milliseconds, so a
 // password once verified is remembered by its SHA-256 (as the exporter-toolkit caches):
-// a page or a scrape does not pay it on every request.
+// a page or a scrape does not pay it on every request. A wrong one is remembered too, and
+// bcrypts are rationed (kBcryptsPerSecond, a burst of kBcryptBurst): someone guessing
+// passwords gets 429 instead of occupying the HTTP threads, while users whose password was
+// verified before are answered as ever.
 class Authenticator {
  public:
+  static constexpr double kBcryptsPerSecond = 5;
+  static constexpr double kBcryptBurst = 10;
+
   explicit Authenticator(std::map<std::string, std::string> users) : users_(std::move(users)) {}
   [[nodiscard]] bool enabled() const noexcept { return !users_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return users_.size(); }
 
+  struct Outcome {
+    std::optional<std::string> user;  // who, when the password is right
+    bool throttled = false;           // not checked: too many bcrypts just now (429)
+  };
+
   // The user named by a valid "Authorization: Basic ..." header; nothing otherwise.
-  std::optional<std::string> user(std::string_view authorization) const {
+  Outcome check(std::string_view authorization) const {
     static constexpr std::string_view kBasic = "Basic ";
     if (authorization.size() <= kBasic.size() || !boost::algorithm::istarts_with(authorization, kBasic)) return {};
     const std::string pair = base64_decode(authorization.substr(kBasic.size()));
@@ -109,13 +120,16 @@ class Authenticator {
     const Digest digest = sha256(name + '\0' + password);
     {
       std::lock_guard lock(mutex_);
-      if (verified_.count(digest)) return name;
+      if (verified_.count(digest)) return {name, false};
+      if (refused_.count(digest)) return {};
+      if (!take_bcrypt_locked()) return {std::nullopt, true};
     }
-    if (!bcrypt_matches(password, it->second)) return {};
+    const bool right = bcrypt_matches(password, it->second);
     std::lock_guard lock(mutex_);
-    if (verified_.size() > 1000) verified_.clear();  // bounded, whatever is tried
-    verified_.insert(digest);
-    return name;
+    std::set<Digest>& remembered = right ? verified_ : refused_;
+    if (remembered.size() > 1000) remembered.clear();  // bounded, whatever is tried
+    remembered.insert(digest);
+    return right ? Outcome{name, false} : Outcome{};
   }
 
  private:
@@ -128,9 +142,23 @@ class Authenticator {
     }
     return d;
   }
+  // A token bucket: kBcryptBurst tokens, refilled at kBcryptsPerSecond.
+  bool take_bcrypt_locked() const {
+    const auto now = std::chrono::steady_clock::now();
+    tokens_ =
+        std::min(kBcryptBurst, tokens_ + std::chrono::duration<double>(now - refilled_).count() * kBcryptsPerSecond);
+    refilled_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
   std::map<std::string, std::string> users_;
   mutable std::mutex mutex_;
   mutable std::set<Digest> verified_;
+  mutable std::set<Digest> refused_;
+  mutable double tokens_ = kBcryptBurst;
+  mutable std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
 };
 
 // What one reading of the web config allows: its users, their unit scopes and its TLS
@@ -332,18 +360,27 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     } else if (!valid_percent_encoding(target)) {
       res =
           Response{400, "application/json", R"({"error":"the request target has a % not followed by two hex digits"})"};
-    } else if (const auto access = access_.current();
-               access->auth.enabled() && !open_without_credentials(req.path) &&
-               !authenticate(*access, request[bhttp::field::authorization], req)) {
-      res = Response{401,
-                     "application/json",
-                     R"j({"error":"a user name and password are needed (HTTP basic authentication)"})j",
-                     {{"WWW-Authenticate", R"(Basic realm="naervaer", charset="UTF-8")"}}};
     } else {
-      try {
-        res = handler_(req);
-      } catch (const std::exception& e) {
-        res = Response{500, "application/json", R"({"error":"internal error"})"};
+      Auth auth = Auth::kOk;
+      if (const auto access = access_.current(); access->auth.enabled() && !open_without_credentials(req.path)) {
+        auth = authenticate(*access, request, req);
+      }
+      if (auth == Auth::kThrottled) {
+        res = Response{429,
+                       "application/json",
+                       R"j({"error":"too many passwords to check just now; try again in a second"})j",
+                       {{"Retry-After", "1"}}};
+      } else if (auth == Auth::kRefused) {
+        res = Response{401,
+                       "application/json",
+                       R"j({"error":"a user name and password are needed (HTTP basic authentication)"})j",
+                       {{"WWW-Authenticate", R"(Basic realm="naervaer", charset="UTF-8")"}}};
+      } else {
+        try {
+          res = handler_(req);
+        } catch (const std::exception& e) {
+          res = Response{500, "application/json", R"({"error":"internal error"})"};
+        }
       }
     }
     auto response = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status),
@@ -362,12 +399,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                        });
   }
 
-  static bool authenticate(const Access& access, std::string_view authorization, Request& req) {
-    std::optional<std::string> user = access.auth.user(authorization);
-    if (!user) return false;
-    if (auto it = access.unit_scopes.find(*user); it != access.unit_scopes.end()) req.unit_scope = it->second;
-    req.user = std::move(*user);
-    return true;
+  enum class Auth { kOk, kRefused, kThrottled };
+  template <class Message>
+  static Auth authenticate(const Access& access, const Message& request, Request& req) {
+    Authenticator::Outcome outcome = access.auth.check(request[bhttp::field::authorization]);
+    if (outcome.throttled) return Auth::kThrottled;
+    if (!outcome.user) return Auth::kRefused;
+    if (auto it = access.unit_scopes.find(*outcome.user); it != access.unit_scopes.end()) {
+      req.unit_scope = it->second;
+    }
+    req.user = std::move(*outcome.user);
+    return Auth::kOk;
   }
 
   // For a request that cannot be read: say why, then close.

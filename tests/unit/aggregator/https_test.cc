@@ -169,6 +169,36 @@ TEST_F(HttpsTest, TheWebConfigIsReadAgainWhenItChanges) {
   EXPECT_EQ(get(url, as_bob).status, 401);
 }
 
+TEST_F(HttpsTest, GuessingPasswordsIsThrottledWhileKnownUsersGoOn) {
+  const fs::path config = write_config("basic_auth_users:\n  alice: " + bcrypt_hash("alice-secret") + "\n");
+  const Server server("127.0.0.1:0", echo, 2, read_web_config(config), config);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/x";
+  ClientOptions as_alice;
+  as_alice.authorization = basic_authorization("alice:alice-secret");
+  ASSERT_EQ(get(url, as_alice).status, 200);  // verified once: remembered
+
+  // Thirty different guesses at once: about ten are checked (the burst), the rest get 429
+  // without a bcrypt; alice is answered throughout.
+  int refused = 0, throttled = 0;
+  for (int i = 0; i < 30; ++i) {
+    ClientOptions guess;
+    guess.authorization = basic_authorization("alice:guess-" + std::to_string(i));
+    const int status = get(url, guess).status;
+    refused += status == 401 ? 1 : 0;
+    throttled += status == 429 ? 1 : 0;
+    EXPECT_EQ(get(url, as_alice).status, 200);
+  }
+  EXPECT_EQ(refused + throttled, 30);
+  EXPECT_GE(throttled, 10) << refused << " guesses checked";
+  EXPECT_LE(refused, 20);
+
+  // A guess already refused is refused again without a bcrypt: never throttled.
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the bucket fills again
+  ClientOptions same;
+  same.authorization = basic_authorization("alice:the-same-guess");
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(get(url, same).status, 401) << "attempt " << i;
+}
+
 TEST_F(HttpsTest, ARotatedCertificateIsServedToNewConnections) {
   make_certificate(dir / "tls.crt", dir / "tls.key", "IP:127.0.0.1");
   fs::copy_file(dir / "tls.crt", dir / "first.crt");
