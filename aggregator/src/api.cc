@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "json_text.h"
@@ -62,6 +63,34 @@ json::value band_against_parent(const Projection& p, UnitId u, const std::vector
   return json::value(to_string(compare_band(*a, *r)));
 }
 
+// The units in tree order: each root, then its children depth first, siblings by id. The
+// projection numbers units in the order it first met them, which depends on how partitions
+// interleaved; this order makes answers of two instances, or of one before and after a
+// restart, or of a fresh fold, the same text.
+std::vector<UnitId> tree_order(const Projection& p) {
+  std::vector<UnitId> out;
+  out.reserve(p.unit_count());
+  const auto by_id = [&](UnitId a, UnitId b) { return p.unit(a).id < p.unit(b).id; };
+  std::vector<UnitId> stack = p.roots();
+  std::sort(stack.begin(), stack.end(), [&](UnitId a, UnitId b) { return by_id(b, a); });  // popped in id order
+  while (!stack.empty()) {
+    const UnitId u = stack.back();
+    stack.pop_back();
+    out.push_back(u);
+    std::vector<UnitId> children = p.unit(u).children;
+    std::sort(children.begin(), children.end(), [&](UnitId a, UnitId b) { return by_id(b, a); });
+    stack.insert(stack.end(), children.begin(), children.end());
+  }
+  if (out.size() < p.unit_count()) {  // a unit no root reaches (the contract refuses cycles): listed all the same
+    std::vector<bool> listed(p.unit_count());
+    for (const UnitId u : out) listed[u] = true;
+    for (UnitId u = 0; u < p.unit_count(); ++u) {
+      if (!listed[u]) out.push_back(u);
+    }
+  }
+  return out;
+}
+
 json::object followup_steps(const FollowupReport& r) {
   json::object steps;
   for (std::size_t i = 0; i < kFollowupStepCount; ++i) {
@@ -92,7 +121,7 @@ http::Response units(const Projection& p, const std::function<bool(UnitId)>& vis
   const auto& frequent = follow.frequent;
   const auto& followups = follow.steps[0];
   json::array list;
-  for (UnitId u = 0; u < p.unit_count(); ++u) {
+  for (const UnitId u : tree_order(p)) {
     if (visible && !visible(u)) continue;
     const UnitInfo& info = p.unit(u);
     const TargetView t = p.target(u, p.as_of().year());
