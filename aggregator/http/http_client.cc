@@ -1,6 +1,8 @@
 #include "http_client.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -99,12 +101,22 @@ beast::error_code exchange(asio::io_context& io, Stream& stream, const Target& t
   return failure;
 }
 
-std::string describe(const beast::error_code& failure, std::chrono::milliseconds deadline) {
+// `verify_result`: OpenSSL's verdict on the certificate (X509_V_OK when it was not the
+// certificate that failed): "certificate verify failed" alone does not say which check.
+std::string describe(const beast::error_code& failure, std::chrono::milliseconds deadline, long verify_result) {
   if (failure == beast::error::timeout) return "no answer within " + std::to_string(deadline.count()) + " ms";
   std::string what = failure.message();
-  // OpenSSL's reason ("certificate verify failed") says little without the check that failed.
-  if (failure.category() == asio::error::get_ssl_category()) what = "TLS: " + what;
+  if (failure.category() == asio::error::get_ssl_category()) {
+    what = "TLS: " + what;
+    if (verify_result != X509_V_OK) what += " (" + std::string(X509_verify_cert_error_string(verify_result)) + ")";
+  }
   return what;
+}
+
+bool is_ip_address(const std::string& host) {
+  beast::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
 }
 
 }  // namespace
@@ -118,12 +130,15 @@ ClientResponse get(const std::string& url, const ClientOptions& options) {
   }
   asio::io_context io;
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, t.path, 11};
-  request.set(bhttp::field::host, t.host + ":" + t.port);
+  const bool ip = is_ip_address(t.host);
+  const bool ipv6 = ip && t.host.find(':') != std::string::npos;
+  request.set(bhttp::field::host, (ipv6 ? "[" + t.host + "]" : t.host) + ":" + t.port);
   request.set(bhttp::field::user_agent, "naervaer");
   if (!options.authorization.empty()) request.set(bhttp::field::authorization, options.authorization);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(256U << 20);
   beast::error_code failure;
+  long verify_result = X509_V_OK;
   if (!t.tls) {
     beast::tcp_stream stream(io);
     stream.expires_after(options.deadline);  // one deadline for the whole exchange
@@ -148,19 +163,30 @@ ClientResponse get(const std::string& url, const ClientOptions& options) {
     }
     if (options.verify_certificate) tls.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(io, tls);
-    // The name the certificate must carry (or the IP address), and SNI for servers with several.
-    if (options.verify_certificate) stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
+    SSL* ssl = stream.native_handle();
+    // The name (or IP address) the certificate must carry, checked by OpenSSL itself so that
+    // a mismatch is reported as one ("hostname mismatch").
+    if (options.verify_certificate) {
+      const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t.host.c_str())
+                         : SSL_set1_host(ssl, t.host.c_str());
+      if (set != 1) {
+        out.error = "TLS: cannot check certificates against the name " + t.host;
+        return out;
+      }
+    }
+    // SNI, for servers with several names (never an IP address: RFC 6066). This is
     // SSL_set_tlsext_host_name without its C cast (a macro over this call).
-    if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(t.host.c_str())) != 1) {
+    if (!ip && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                        const_cast<char*>(t.host.c_str())) != 1) {
       out.error = "TLS: cannot set the server name " + t.host;
       return out;
     }
     beast::get_lowest_layer(stream).expires_after(options.deadline);
     failure = exchange(io, stream, t, request, parser);
+    if (failure && options.verify_certificate) verify_result = SSL_get_verify_result(ssl);
   }
   if (failure) {
-    out.error = describe(failure, options.deadline);
+    out.error = describe(failure, options.deadline, verify_result);
     return out;
   }
   out.status = static_cast<int>(parser.get().result_int());

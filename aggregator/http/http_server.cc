@@ -87,27 +87,26 @@ std::string base64_decode(std::string_view in) {
 }
 
 // Basic authentication against bcrypt hashes. A bcrypt costs tens of milliseconds, so a
-// password once verified is remembered by its SHA-256 (as the exporter-toolkit caches):
-// a page or a scrape does not pay it on every request. A wrong one is remembered too, and
-// bcrypts are rationed (kBcryptsPerSecond, a burst of kBcryptBurst): someone guessing
-// passwords gets 429 instead of occupying the HTTP threads, while users whose password was
-// verified before are answered as ever.
-class Authenticator {
+// password once verified is remembered by a SHA-256 of the hash, the user and the password
+// (as the exporter-toolkit caches; a changed hash is checked again): a page or a scrape
+// does not pay it on every request. A wrong one is remembered too, and bcrypts are rationed
+// (kBcryptsPerSecond, a burst of kBcryptBurst): someone guessing passwords gets 429 instead
+// of occupying the HTTP threads, while users whose password was verified before are
+// answered as ever. Shared by every reading of the web config, so that a reload (a renewed
+// certificate) neither makes Prometheus and Grafana pay a bcrypt again nor refills the
+// ration of someone guessing.
+class PasswordChecks {
  public:
   static constexpr double kBcryptsPerSecond = 5;
   static constexpr double kBcryptBurst = 10;
-
-  explicit Authenticator(std::map<std::string, std::string> users) : users_(std::move(users)) {}
-  [[nodiscard]] bool enabled() const noexcept { return !users_.empty(); }
-  [[nodiscard]] std::size_t size() const noexcept { return users_.size(); }
 
   struct Outcome {
     std::optional<std::string> user;  // who, when the password is right
     bool throttled = false;           // not checked: too many bcrypts just now (429)
   };
 
-  // The user named by a valid "Authorization: Basic ..." header; nothing otherwise.
-  Outcome check(std::string_view authorization) const {
+  // The user of `users` named by a valid "Authorization: Basic ..." header; nothing otherwise.
+  Outcome check(const std::map<std::string, std::string>& users, std::string_view authorization) {
     static constexpr std::string_view kBasic = "Basic ";
     if (authorization.size() <= kBasic.size() || !boost::algorithm::istarts_with(authorization, kBasic)) return {};
     const std::string pair = base64_decode(authorization.substr(kBasic.size()));
@@ -115,9 +114,9 @@ class Authenticator {
     if (colon == std::string::npos) return {};
     std::string name = pair.substr(0, colon);
     const std::string password = pair.substr(colon + 1);
-    const auto it = users_.find(name);
-    if (it == users_.end()) return {};
-    const Digest digest = sha256(name + '\0' + password);
+    const auto it = users.find(name);
+    if (it == users.end()) return {};
+    const Digest digest = sha256(it->second + '\0' + name + '\0' + password);
     {
       std::lock_guard lock(mutex_);
       if (verified_.count(digest)) return {name, false};
@@ -143,7 +142,7 @@ class Authenticator {
     return d;
   }
   // A token bucket: kBcryptBurst tokens, refilled at kBcryptsPerSecond.
-  bool take_bcrypt_locked() const {
+  bool take_bcrypt_locked() {
     const auto now = std::chrono::steady_clock::now();
     tokens_ =
         std::min(kBcryptBurst, tokens_ + std::chrono::duration<double>(now - refilled_).count() * kBcryptsPerSecond);
@@ -153,12 +152,11 @@ class Authenticator {
     return true;
   }
 
-  std::map<std::string, std::string> users_;
-  mutable std::mutex mutex_;
-  mutable std::set<Digest> verified_;
-  mutable std::set<Digest> refused_;
-  mutable double tokens_ = kBcryptBurst;
-  mutable std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+  std::mutex mutex_;
+  std::set<Digest> verified_;
+  std::set<Digest> refused_;
+  double tokens_ = kBcryptBurst;
+  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
 };
 
 // What one reading of the web config allows: its users, their unit scopes and its TLS
@@ -166,7 +164,8 @@ class Authenticator {
 // the TLS context it was accepted with, and each request is authenticated against the
 // Access current when it arrives (a removed user is out at its next request).
 struct Access {
-  explicit Access(const WebConfig& web) : auth(web.users), unit_scopes(web.unit_scopes), tls_files(web.tls) {
+  Access(const WebConfig& web, std::shared_ptr<PasswordChecks> password_checks)
+      : users(web.users), unit_scopes(web.unit_scopes), tls_files(web.tls), checks(std::move(password_checks)) {
     if (!web.tls) return;
     tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -177,28 +176,57 @@ struct Access {
     tls->use_private_key_file(web.tls->key_file.string(), asio::ssl::context::pem, ec);
     if (ec) throw std::runtime_error("cannot use the private key " + web.tls->key_file.string() + ": " + ec.message());
   }
-  Authenticator auth;
+  [[nodiscard]] bool locked() const noexcept { return !users.empty(); }
+  [[nodiscard]] PasswordChecks::Outcome check(std::string_view authorization) const {
+    return checks->check(users, authorization);
+  }
+
+  std::map<std::string, std::string> users;  // name -> bcrypt hash
   std::map<std::string, std::vector<std::string>> unit_scopes;
   std::optional<WebConfig::Tls> tls_files;
   std::shared_ptr<asio::ssl::context> tls;  // with TLS configured, every new connection is TLS
+  std::shared_ptr<PasswordChecks> checks;
 };
 
+// What `fresh` would open that `old` kept closed, in words; empty when nothing. A file
+// caught half-written (cut before its users, its scopes or its TLS) reads as exactly
+// such a config, so a reload never widens access: that takes a restart.
+std::string widens(const Access& old, const Access& fresh) {
+  if (old.tls && !fresh.tls) return "turn TLS off";
+  if (old.locked() && !fresh.locked()) return "leave the API without passwords";
+  for (const auto& [user, units] : old.unit_scopes) {
+    if (!fresh.users.count(user)) continue;
+    const auto it = fresh.unit_scopes.find(user);
+    if (it == fresh.unit_scopes.end()) return "let " + user + " see every unit";
+    for (const std::string& unit : it->second) {
+      if (std::find(units.begin(), units.end(), unit) == units.end()) return "let " + user + " see " + unit;
+    }
+  }
+  return {};
+}
+
 // The web config as it is now: read again when the file, or the certificate or key it
-// names, changed (checked at most once a second, on a connection or request), as the
-// exporter-toolkit reads its file on every request. A file that no longer reads keeps the
-// previous config, said once on standard error.
+// names, changed and then stayed the same for a second (checked at most once a second, on
+// a connection or request), as the exporter-toolkit reads its file on every request. A
+// file that does not read, or that would widen access, leaves the previous config in force,
+// said once on standard error.
 class AccessSource {
  public:
   AccessSource(const WebConfig& web, std::filesystem::path file)
-      : file_(std::move(file)), current_(std::make_shared<const Access>(web)), seen_(fingerprint(*current_)) {}
+      : file_(std::move(file)),
+        checks_(std::make_shared<PasswordChecks>()),
+        current_(std::make_shared<const Access>(web, checks_)),
+        seen_(fingerprint(*current_)) {}
 
   std::shared_ptr<const Access> current() {
     if (!file_.empty()) {
-      const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-      std::int64_t last = last_check_.load();
-      if (now - last >= std::chrono::nanoseconds(std::chrono::seconds(1)).count() &&
-          last_check_.compare_exchange_strong(last, now)) {
-        reload_if_changed();
+      const std::int64_t now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+              .count();
+      std::int64_t last = last_check_ms_.load();
+      if (now - last >= 1000 && last_check_ms_.compare_exchange_strong(last, now)) {
+        const std::unique_lock reloading(reload_mutex_, std::try_to_lock);  // one reload at a time
+        if (reloading.owns_lock()) reload_if_changed();
       }
     }
     std::lock_guard lock(mutex_);
@@ -227,34 +255,62 @@ class AccessSource {
     return out;
   }
 
-  void reload_if_changed() {
-    std::shared_ptr<const Access> old;
-    {
-      std::lock_guard lock(mutex_);
-      old = current_;
-    }
-    const std::string before = fingerprint(*old);
-    if (before == seen_) return;
+  // Under reload_mutex_. Never throws: a request or connection must not fail because of it.
+  void reload_if_changed() noexcept {
     try {
-      auto fresh = std::make_shared<const Access>(read_web_config(file_));
+      std::shared_ptr<const Access> old;
+      {
+        std::lock_guard lock(mutex_);
+        old = current_;
+      }
+      const std::string before = fingerprint(*old);
+      if (before == seen_) {
+        pending_.clear();
+        return;
+      }
+      // Being written, perhaps: read once the files stayed the same for a check.
+      if (before != pending_) {
+        pending_ = before;
+        return;
+      }
+      auto fresh = std::make_shared<const Access>(read_web_config(file_), checks_);
+      const bool same_files = fresh->tls_files.has_value() == old->tls_files.has_value() &&
+                              (!fresh->tls_files || (fresh->tls_files->cert_file == old->tls_files->cert_file &&
+                                                     fresh->tls_files->key_file == old->tls_files->key_file));
       const std::string after = fingerprint(*fresh);
-      std::lock_guard lock(mutex_);
-      current_ = std::move(fresh);
+      if (same_files && after != before) return;  // changed while being read: again at the next check
+      if (const std::string wider = widens(*old, *fresh); !wider.empty()) {
+        seen_ = before;  // said once; looked at again when the files change again
+        std::fprintf(stderr,
+                     "naervaer: %s changed but is not applied: it would %s (cut short while written?); restart "
+                     "the aggregator to apply it\n",
+                     file_.c_str(), wider.c_str());
+        return;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        current_ = fresh;
+      }
       seen_ = after;
       std::fprintf(stderr, "naervaer: %s read again (it or its TLS files changed): %zu users%s\n", file_.c_str(),
-                   current_->auth.size(), current_->tls ? ", TLS" : "");
+                   fresh->users.size(), fresh->tls ? ", TLS" : "");
     } catch (const std::exception& e) {
-      seen_ = before;  // said once; tried again when the files change again
+      seen_ = pending_;  // said once; tried again when the files change again
       std::fprintf(stderr, "naervaer: %s changed but cannot be used, the previous one stays: %s\n", file_.c_str(),
                    e.what());
+    } catch (...) {
+      seen_ = pending_;
     }
   }
 
   const std::filesystem::path file_;
-  std::mutex mutex_;
+  const std::shared_ptr<PasswordChecks> checks_;
+  std::mutex mutex_;  // guards current_
   std::shared_ptr<const Access> current_;
-  std::string seen_;  // the fingerprint last read (or last found unreadable)
-  std::atomic<std::int64_t> last_check_{0};
+  std::mutex reload_mutex_;  // guards what follows
+  std::string seen_;         // the fingerprint last applied (or last found unusable)
+  std::string pending_;      // a new fingerprint, read once it is seen again a second later
+  std::atomic<std::int64_t> last_check_ms_{0};
 };
 
 // Paths answered without credentials: they say whether the process lives and is ready,
@@ -353,6 +409,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const auto q = target.find('?');
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    const std::shared_ptr<const Access> access = access_.current();
+    if constexpr (!kTls) {
+      if (access->tls) {  // TLS was configured since this connection began: no more plain HTTP on it
+        close_socket();
+        return;
+      }
+    }
     Response res;
     if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
       res =
@@ -362,9 +425,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           Response{400, "application/json", R"({"error":"the request target has a % not followed by two hex digits"})"};
     } else {
       Auth auth = Auth::kOk;
-      if (const auto access = access_.current(); access->auth.enabled() && !open_without_credentials(req.path)) {
-        auth = authenticate(*access, request, req);
-      }
+      if (access->locked() && !open_without_credentials(req.path)) auth = authenticate(*access, request, req);
       if (auth == Auth::kThrottled) {
         res = Response{429,
                        "application/json",
@@ -402,7 +463,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   enum class Auth { kOk, kRefused, kThrottled };
   template <class Message>
   static Auth authenticate(const Access& access, const Message& request, Request& req) {
-    Authenticator::Outcome outcome = access.auth.check(request[bhttp::field::authorization]);
+    PasswordChecks::Outcome outcome = access.check(request[bhttp::field::authorization]);
     if (outcome.throttled) return Auth::kThrottled;
     if (!outcome.user) return Auth::kRefused;
     if (auto it = access.unit_scopes.find(*outcome.user); it != access.unit_scopes.end()) {

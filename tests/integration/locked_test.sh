@@ -145,28 +145,31 @@ PY
 done
 [[ $ok == 1 ]] || fail "Prometheus did not scrape over https with basic auth: $(tail -3 "$work/prometheus.out")"
 
-step "two locked instances ask each other for evaluation sums with --peer-credentials-file"
-# Basic authentication without TLS (the peers' client speaks plain HTTP): in a cluster, as
-# the k8s manifests run it. A has the credentials, B does not: B's evaluations fail
-# with the peer's 401 said, A's are whole.
-printf 'basic_auth_users:\n  prometheus: %s\n' "$prom_hash" >"$work/peers.yml"
+step "two locked instances ask each other for evaluation sums over https (--peer-ca-file, --peer-credentials-file)"
+# TLS and basic authentication between peers, as the k8s manifests run them. A has the
+# credentials, B does not: B's evaluations fail with the peer's 401 said, A's are whole.
+# (A certificate that does not verify is refused: tests/unit/aggregator/https_test.cc.)
+printf 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\nbasic_auth_users:\n  prometheus: %s\n' \
+  "$prom_hash" >"$work/peers.yml"
 printf 'prometheus:scrape-secret\n' >"$work/peer.credentials"
 PA=127.0.0.1:$(port)
 PB=127.0.0.1:$(port)
 "$bin" aggregate --brokers "$BS" --state "$work/state-a" --listen "$PA" --today "$TODAY" --group locked-peers \
-  --web-config "$work/peers.yml" --peer "http://$PB" --peer-credentials-file "$work/peer.credentials" \
-  -X session.timeout.ms=6000 2>"$work/a.err" &
+  --web-config "$work/peers.yml" --peer "https://$PB" --peer-ca-file "$work/tls.crt" \
+  --peer-credentials-file "$work/peer.credentials" -X session.timeout.ms=6000 2>"$work/a.err" &
 pids+=($!)
 "$bin" aggregate --brokers "$BS" --state "$work/state-b" --listen "$PB" --today "$TODAY" --group locked-peers \
-  --web-config "$work/peers.yml" --peer "http://$PA" -X session.timeout.ms=6000 2>"$work/b.err" &
+  --web-config "$work/peers.yml" --peer "https://$PA" --peer-ca-file "$work/tls.crt" \
+  -X session.timeout.ms=6000 2>"$work/b.err" &
 pids+=($!)
-python3 - "$PA" "$PB" <<'PY'
-import base64, json, sys, time, urllib.error, urllib.request
-a, b = sys.argv[1:]
+python3 - "$PA" "$PB" "$work/tls.crt" <<'PY'
+import base64, json, ssl, sys, time, urllib.error, urllib.request
+a, b, ca = sys.argv[1:]
+tls = ssl.create_default_context(cafile=ca)
 auth = {"Authorization": "Basic " + base64.b64encode(b"prometheus:scrape-secret").decode()}
 def get(h, p):
     try:
-        r = urllib.request.urlopen(urllib.request.Request(f"http://{h}{p}", headers=auth), timeout=30)
+        r = urllib.request.urlopen(urllib.request.Request(f"https://{h}{p}", headers=auth), timeout=30, context=tls)
         return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
@@ -187,8 +190,23 @@ assert evaluations and all(e["error"] is None for e in evaluations), body[:300]
 code, body = get(b, "/api/v1/evaluations")
 errors = [e["error"] for e in json.loads(body)["evaluations"]] if code == 200 else [body]
 assert any("401" in str(e) for e in errors), (code, body[:300])
-print(f"{len(evaluations)} evaluations whole on the instance with credentials; without: {str(errors[0])[:90]}")
+print(f"{len(evaluations)} evaluations whole over https on the instance with credentials; without: {str(errors[0])[:90]}")
 PY
+
+step "a new password in the web config is taken without a restart"
+new_hash=$("$bin" passwd <<<"rotated-secret")
+sed "s|prometheus: .*|prometheus: $new_hash|" "$work/peers.yml" >"$work/peers.yml.new"
+mv "$work/peers.yml.new" "$work/peers.yml"
+TLSA=(--cacert "$work/tls.crt" --max-time 10 -s -o /dev/null -w '%{http_code}')
+for _ in $(seq 50); do
+  [[ $(curl "${TLSA[@]}" -u prometheus:rotated-secret "https://$PA/api/v1/status") == 200 ]] && break
+  sleep 0.1
+done
+[[ $(curl "${TLSA[@]}" -u prometheus:rotated-secret "https://$PA/api/v1/status") == 200 ]] ||
+  fail "the new password is not taken: $(tail -2 "$work/a.err")"
+[[ $(curl "${TLSA[@]}" -u prometheus:scrape-secret "https://$PA/api/v1/status") == 401 ]] ||
+  fail "the old password still works"
+grep -q "peers.yml read again" "$work/a.err" || fail "the reload is not said: $(tail -2 "$work/a.err")"
 
 step "the state directory and its files are the owner's only"
 [[ $(stat -c %a "$work/state") == 700 ]] || fail "state directory mode $(stat -c %a "$work/state")"
