@@ -129,7 +129,6 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
   std::size_t held_slot = 0;
   mutable std::mutex progress_mutex;  // progress() is read by the HTTP threads
   std::map<std::int32_t, PartitionProgress> partitions;
-  std::map<std::int32_t, std::int64_t> deleted_unread_said;  // the log start last said, per partition
 
   // An exception must not unwind through librdkafka's C frames: it is kept and rethrown by
   // poll() on the consuming thread.
@@ -141,6 +140,32 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
       rebalance(c, err, parts);
     } catch (...) {
       callback_error = std::current_exception();
+    }
+  }
+
+  // Notes how far each partition was received. A message past offsets the broker no longer
+  // holds means they were deleted (retention, a size limit) before they were read here: those
+  // events are missing from this instance's figures for good, which is said once per gap
+  // (no person in the line; the operator may ingest them again). Offsets skipped for other
+  // reasons (compaction, transaction markers) are still held below the log start: not said.
+  void note_received(const std::vector<Message>& messages) {
+    if (messages.empty()) return;
+    std::lock_guard lock(progress_mutex);
+    for (const Message& m : messages) {
+      auto it = partitions.find(m.partition);
+      if (it == partitions.end()) continue;
+      std::int64_t& next = it->second.received_next;
+      if (m.offset > next) {
+        std::int64_t low = 0, high = 0;
+        if (consumer->get_watermark_offsets(topic, m.partition, &low, &high) == RdKafka::ERR_NO_ERROR && next < low) {
+          std::fprintf(stderr,
+                       "naervaer aggregate: %s [%d]: offsets %lld..%lld were deleted by the broker (retention or a "
+                       "size limit) before they were read here; their events are not in this instance's figures\n",
+                       topic.c_str(), m.partition, static_cast<long long>(next),
+                       static_cast<long long>(std::min(m.offset, low) - 1));
+        }
+      }
+      next = std::max(next, m.offset + 1);
     }
   }
 
@@ -158,7 +183,8 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
         std::lock_guard lock(progress_mutex);
         for (const auto* p : parts) {
           auto it = start.find(p->partition());
-          partitions[p->partition()] = PartitionProgress{p->partition(), it == start.end() ? 0 : it->second, -1};
+          const std::int64_t from = it == start.end() ? 0 : it->second;
+          partitions[p->partition()] = PartitionProgress{p->partition(), from, -1, 0, from};
         }
       }
       c->assign(parts);
@@ -219,6 +245,7 @@ void Consumer::poll(std::size_t max, int timeout_ms, std::vector<Message>& out) 
   impl_->held[impl_->held_slot].clear();
   drain(*impl_->consumer, max, timeout_ms, out, impl_->held[impl_->held_slot]);
   if (impl_->callback_error) std::rethrow_exception(std::exchange(impl_->callback_error, nullptr));
+  impl_->note_received(out);
 }
 
 void Consumer::mark(std::int32_t partition, std::int64_t next_offset) {
@@ -236,18 +263,6 @@ std::vector<PartitionProgress> Consumer::progress() const {
     if (impl_->consumer->get_watermark_offsets(impl_->topic, id, &low, &high) == RdKafka::ERR_NO_ERROR) {
       out.back().high_watermark = high;
       out.back().log_start = std::max<std::int64_t>(0, low);
-    }
-    // Messages deleted by the broker before this group read them are missing from the
-    // figures for good: said once per partition and gap (the operator may re-ingest).
-    if (const std::int64_t start = out.back().log_start; p.next_offset < start) {
-      if (auto& said = impl_->deleted_unread_said[id]; said < start) {
-        said = start;
-        std::fprintf(stderr,
-                     "naervaer aggregate: %s [%d]: offsets %lld..%lld were deleted by the broker (retention or "
-                     "size limit) before this consumer group read them; their events are not in the figures\n",
-                     impl_->topic.c_str(), id, static_cast<long long>(p.next_offset),
-                     static_cast<long long>(start - 1));
-      }
     }
   }
   return out;

@@ -32,12 +32,15 @@ struct PartitionProgress {
   std::int64_t next_offset = 0;      // the next offset this consumer will apply
   std::int64_t high_watermark = -1;  // -1 until known
   std::int64_t log_start = 0;        // the first offset the broker still holds (0 until known)
+  std::int64_t received_next = 0;    // past the last message received (applied or still queued)
 
-  // Messages still to consume: from this consumer's position, or from the log's start when
-  // the broker deleted what lay before it (retention), to the end. 0 while the end is unknown.
+  // Messages still to consume: from this consumer's position to the end, less those the
+  // broker deleted (retention) before they were received, which will never come. 0 while
+  // the end is unknown.
   [[nodiscard]] std::int64_t backlog() const noexcept {
     if (high_watermark < 0) return 0;
-    return std::max<std::int64_t>(0, high_watermark - std::max(next_offset, log_start));
+    const std::int64_t lost = std::max<std::int64_t>(0, log_start - std::max(received_next, next_offset));
+    return std::max<std::int64_t>(0, high_watermark - next_offset - lost);
   }
 };
 

@@ -606,7 +606,11 @@ def k8s_aggregator():
     if len(schemes) != 1:
         problems.append(f"the probes mix schemes {sorted(schemes)}")
     scheme = "https" if "HTTPS" in schemes else "http"
-    want = sorted(f"{scheme}://{o['metadata']['name']}-{i}.{service}:{port}"
+    # Over https by full name (*.SERVICE.NAMESPACE.svc in the certificate: OpenSSL matches a
+    # wildcard only with two more labels after it), else by the short name.
+    ns = o["metadata"].get("namespace") or kustomization.get("namespace", "default")
+    suffix = f".{ns}.svc" if scheme == "https" else ""
+    want = sorted(f"{scheme}://{o['metadata']['name']}-{i}.{service}{suffix}:{port}"
                   for i in range(o["spec"].get("replicas", 1)))
     if o["spec"].get("replicas", 1) > 1 and peers != want:
         problems.append(f"--peer {peers}: want every pod, {want}")
