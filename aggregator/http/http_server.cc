@@ -199,7 +199,11 @@ std::string widens(const Access& old, const Access& fresh) {
     const auto it = fresh.unit_scopes.find(user);
     if (it == fresh.unit_scopes.end()) return "let " + user + " see every unit";
     for (const std::string& unit : it->second) {
-      if (std::find(units.begin(), units.end(), unit) == units.end()) return "let " + user + " see " + unit;
+      if (std::find(units.begin(), units.end(), unit) == units.end()) {
+        std::string what = "let ";
+        what.append(user).append(" see ").append(unit);
+        return what;
+      }
     }
   }
   return {};

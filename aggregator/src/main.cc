@@ -500,7 +500,8 @@ int cmd_healthcheck(int argc, char** argv) {
   if (got.status == 0) {  // no HTTP answer: perhaps TLS
     options.verify_certificate = false;
     http::ClientResponse tls = http::get("https://" + address + "/healthz", options);
-    if (tls.status != 0) got = std::move(tls);
+    if (tls.status == 0) tls.error = "http: " + got.error + "; https: " + tls.error;
+    got = std::move(tls);
   }
   if (got.status == 200) return 0;
   std::fprintf(stderr, "naervaer healthcheck: %s/healthz: %s\n", address.c_str(),

@@ -90,7 +90,7 @@ class HttpsTest : public ::testing::Test {
     return {200, "text/plain", "hello " + r.user + (r.unit_scope ? " in " + r.unit_scope->front() : "")};
   }
   fs::path write_config(const std::string& text) {
-    const fs::path file = dir / "web.yml";
+    fs::path file = dir / "web.yml";
     std::ofstream(dir / "web.yml.new") << text;
     fs::rename(dir / "web.yml.new", file);
     return file;
