@@ -167,8 +167,8 @@ ClientResponse get(const std::string& url, const ClientOptions& options) {
     // The name (or IP address) the certificate must carry, checked by OpenSSL itself so that
     // a mismatch is reported as one ("hostname mismatch").
     if (options.verify_certificate) {
-      const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t.host.c_str())
-                         : SSL_set1_host(ssl, t.host.c_str());
+      const int set =
+          ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t.host.c_str()) : SSL_set1_host(ssl, t.host.c_str());
       if (set != 1) {
         out.error = "TLS: cannot check certificates against the name " + t.host;
         return out;
