@@ -177,6 +177,7 @@ struct Access {
     if (ec) throw std::runtime_error("cannot use the private key " + web.tls->key_file.string() + ": " + ec.message());
   }
   [[nodiscard]] bool locked() const noexcept { return !users.empty(); }
+  [[nodiscard]] WebConfig config() const { return WebConfig{tls_files, users, unit_scopes}; }
   [[nodiscard]] PasswordChecks::Outcome check(std::string_view authorization) const {
     return checks->check(users, authorization);
   }
@@ -194,6 +195,16 @@ struct Access {
 std::string widens(const Access& old, const Access& fresh) {
   if (old.tls && !fresh.tls) return "turn TLS off";
   if (old.locked() && !fresh.locked()) return "leave the API without passwords";
+  for (const auto& [user, hash] : fresh.users) {  // a scoped password under a new, unscoped name
+    if (old.users.count(user) || fresh.unit_scopes.count(user)) continue;
+    for (const auto& [scoped, units] : old.unit_scopes) {
+      if (const auto it = old.users.find(scoped); it != old.users.end() && it->second == hash) {
+        std::string what = "let ";
+        what.append(user).append(" (with the password of ").append(scoped).append(") see every unit");
+        return what;
+      }
+    }
+  }
   for (const auto& [user, units] : old.unit_scopes) {
     if (!fresh.users.count(user)) continue;
     const auto it = fresh.unit_scopes.find(user);
@@ -220,7 +231,8 @@ class AccessSource {
       : file_(std::move(file)),
         checks_(std::make_shared<PasswordChecks>()),
         current_(std::make_shared<const Access>(web, checks_)),
-        seen_(fingerprint(*current_)) {}
+        seen_(fingerprint(*current_)),
+        tls_loaded_(tls_fingerprint(*current_)) {}
 
   std::shared_ptr<const Access> current() {
     if (!file_.empty()) {
@@ -240,23 +252,35 @@ class AccessSource {
  private:
   // The files' identities: a Kubernetes Secret is updated by swapping a symlink, a file on
   // disk by rewriting it; either changes the inode, the size or the modification time.
-  std::string fingerprint(const Access& access) const {
-    std::string out;
-    std::vector<std::filesystem::path> files{file_};
-    if (access.tls_files) {
-      files.push_back(access.tls_files->cert_file);
-      files.push_back(access.tls_files->key_file);
-    }
-    for (const auto& f : files) {
-      struct stat st {};
-      if (f.empty() || ::stat(f.c_str(), &st) != 0) {
-        out += "-;";
-        continue;
+  static std::string file_fingerprint(const std::filesystem::path& f) {
+    struct stat st {};
+    if (f.empty() || ::stat(f.c_str(), &st) != 0) return "-;";
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+           "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+  }
+  static std::string tls_fingerprint(const Access& access) {
+    if (!access.tls_files) return {};
+    return file_fingerprint(access.tls_files->cert_file) + file_fingerprint(access.tls_files->key_file);
+  }
+  std::string fingerprint(const Access& access) const { return file_fingerprint(file_) + tls_fingerprint(access); }
+
+  // A file refused or unreadable must not keep an expiring certificate in use: when the
+  // certificate or key it named changed (a renewal), they are read again on their own.
+  void renew_certificate(const Access& old) {
+    if (!old.tls_files || tls_fingerprint(old) == tls_loaded_) return;
+    tls_loaded_ = tls_fingerprint(old);
+    try {
+      auto renewed = std::make_shared<const Access>(old.config(), checks_);
+      {
+        std::lock_guard lock(mutex_);
+        current_ = std::move(renewed);
       }
-      out += std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
-             "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+      std::fprintf(stderr, "naervaer: %s: its certificate and key were read again (the rest is not applied)\n",
+                   file_.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "naervaer: %s: its renewed certificate cannot be used, the previous one stays: %s\n",
+                   file_.c_str(), e.what());
     }
-    return out;
   }
 
   // Under reload_mutex_. Never throws: a request or connection must not fail because of it.
@@ -289,6 +313,7 @@ class AccessSource {
                      "naervaer: %s changed but is not applied: it would %s (cut short while written?); restart "
                      "the aggregator to apply it\n",
                      file_.c_str(), wider.c_str());
+        renew_certificate(*old);
         return;
       }
       {
@@ -296,12 +321,19 @@ class AccessSource {
         current_ = fresh;
       }
       seen_ = after;
+      tls_loaded_ = tls_fingerprint(*fresh);
       std::fprintf(stderr, "naervaer: %s read again (it or its TLS files changed): %zu users%s\n", file_.c_str(),
                    fresh->users.size(), fresh->tls ? ", TLS" : "");
     } catch (const std::exception& e) {
       seen_ = pending_;  // said once; tried again when the files change again
       std::fprintf(stderr, "naervaer: %s changed but cannot be used, the previous one stays: %s\n", file_.c_str(),
                    e.what());
+      std::shared_ptr<const Access> old;
+      {
+        std::lock_guard lock(mutex_);
+        old = current_;
+      }
+      renew_certificate(*old);
     } catch (...) {
       seen_ = pending_;
     }
@@ -314,6 +346,7 @@ class AccessSource {
   std::mutex reload_mutex_;  // guards what follows
   std::string seen_;         // the fingerprint last applied (or last found unusable)
   std::string pending_;      // a new fingerprint, read once it is seen again a second later
+  std::string tls_loaded_;   // the fingerprint of the certificate and key current_ holds
   std::atomic<std::int64_t> last_check_ms_{0};
 };
 

@@ -181,9 +181,9 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
   return diff == 0;
 }
 
-std::string bcrypt_hash(const std::string& password) {
+std::string bcrypt_hash(const std::string& password, int cost) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (crypt_gensalt_rn("$2b$", 10, nullptr, 0, salt, sizeof salt) == nullptr) {
+  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt, sizeof salt) == nullptr) {
     throw std::runtime_error("cannot make a bcrypt salt (libcrypt)");
   }
   crypt_data data{};

@@ -38,7 +38,8 @@ WebConfig read_web_config(const std::filesystem::path& file);
 
 // Whether `password` matches the bcrypt `hash` (libcrypt; costs one bcrypt).
 bool bcrypt_matches(const std::string& password, const std::string& hash);
-// A new bcrypt hash of `password` ($2b$, cost 10, a random salt).
-std::string bcrypt_hash(const std::string& password);
+// A new bcrypt hash of `password` ($2b$, a random salt). Cost 10 (2^10 rounds, tens of
+// milliseconds) by default; tests use less where they need many checks quickly.
+std::string bcrypt_hash(const std::string& password, int cost = 10);
 
 }  // namespace naervaer::http

@@ -158,6 +158,8 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
       if (m.offset > next) {
         std::int64_t low = 0, high = 0;
         if (consumer->get_watermark_offsets(topic, m.partition, &low, &high) == RdKafka::ERR_NO_ERROR && next < low) {
+          it->second.skipped_from = next;
+          it->second.skipped_to = std::min(m.offset, low);
           std::fprintf(stderr,
                        "naervaer aggregate: %s [%d]: offsets %lld..%lld were deleted by the broker (retention or a "
                        "size limit) before they were read here; their events are not in this instance's figures\n",
@@ -184,7 +186,7 @@ struct Consumer::Impl : public RdKafka::RebalanceCb {
         for (const auto* p : parts) {
           auto it = start.find(p->partition());
           const std::int64_t from = it == start.end() ? 0 : it->second;
-          partitions[p->partition()] = PartitionProgress{p->partition(), from, -1, 0, from};
+          partitions[p->partition()] = PartitionProgress{p->partition(), from, -1, 0, from, 0, 0};
         }
       }
       c->assign(parts);

@@ -33,14 +33,18 @@ struct PartitionProgress {
   std::int64_t high_watermark = -1;  // -1 until known
   std::int64_t log_start = 0;        // the first offset the broker still holds (0 until known)
   std::int64_t received_next = 0;    // past the last message received (applied or still queued)
+  std::int64_t skipped_from = 0;     // the last run of offsets deleted before they were received:
+  std::int64_t skipped_to = 0;       // [skipped_from, skipped_to), empty when equal
 
   // Messages still to consume: from this consumer's position to the end, less those the
-  // broker deleted (retention) before they were received, which will never come. 0 while
-  // the end is unknown.
+  // broker deleted (retention) before they were received, which will never come: a run
+  // already jumped over (until the position passes it) and what lies below the log start
+  // beyond what was received. 0 while the end is unknown.
   [[nodiscard]] std::int64_t backlog() const noexcept {
     if (high_watermark < 0) return 0;
-    const std::int64_t lost = std::max<std::int64_t>(0, log_start - std::max(received_next, next_offset));
-    return std::max<std::int64_t>(0, high_watermark - next_offset - lost);
+    const std::int64_t skipped = std::max<std::int64_t>(0, skipped_to - std::max(skipped_from, next_offset));
+    const std::int64_t deleted = std::max<std::int64_t>(0, log_start - std::max(received_next, next_offset));
+    return std::max<std::int64_t>(0, high_watermark - next_offset - skipped - deleted);
   }
 };
 
