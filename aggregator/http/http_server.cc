@@ -245,11 +245,15 @@ class AccessSource {
         if (reloading.owns_lock()) reload_if_changed();
       }
     }
+    return snapshot();
+  }
+
+ private:
+  std::shared_ptr<const Access> snapshot() {
     std::lock_guard lock(mutex_);
     return current_;
   }
 
- private:
   // The files' identities: a Kubernetes Secret is updated by swapping a symlink, a file on
   // disk by rewriting it; either changes the inode, the size or the modification time.
   static std::string file_fingerprint(const std::filesystem::path& f) {
@@ -286,11 +290,7 @@ class AccessSource {
   // Under reload_mutex_. Never throws: a request or connection must not fail because of it.
   void reload_if_changed() noexcept {
     try {
-      std::shared_ptr<const Access> old;
-      {
-        std::lock_guard lock(mutex_);
-        old = current_;
-      }
+      const std::shared_ptr<const Access> old = snapshot();
       const std::string before = fingerprint(*old);
       if (before == seen_) {
         pending_.clear();
@@ -328,12 +328,7 @@ class AccessSource {
       seen_ = pending_;  // said once; tried again when the files change again
       std::fprintf(stderr, "naervaer: %s changed but cannot be used, the previous one stays: %s\n", file_.c_str(),
                    e.what());
-      std::shared_ptr<const Access> old;
-      {
-        std::lock_guard lock(mutex_);
-        old = current_;
-      }
-      renew_certificate(*old);
+      renew_certificate(*snapshot());
     } catch (...) {
       seen_ = pending_;
     }
